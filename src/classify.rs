@@ -412,7 +412,15 @@ pub fn classify_metric(
     }
     effect.push_str("; threshold ");
     push_fixed(&mut effect, 100.0 * f.input.threshold, 0, false);
-    effect.push_str("%; ");
+    effect.push('%');
+    if let Some((configured, runs)) = f.threshold_raised {
+        effect.push_str(" (raised from ");
+        push_fixed(&mut effect, 100.0 * configured, 0, false);
+        effect.push_str("% to the metric's run-to-run noise over ");
+        crate::units::push_u64(&mut effect, runs as u64);
+        effect.push_str(" history runs)");
+    }
+    effect.push_str("; ");
     effect.push_str(&f.method);
     evidence.push(Evidence::new("effect", effect));
     let env_note = |evidence: &mut Vec<Evidence>| {
@@ -448,6 +456,41 @@ pub fn classify_metric(
             f.runs_needed,
             crate::compare::metrics::MIN_HISTORY_RUNS
         ),
+    };
+    // Within the threshold is "unchanged" only when the data can say so: the whole interval
+    // inside the threshold. A wide interval, or none, leaves it open.
+    let within = |evidence: Vec<Evidence>| {
+        let mut evidence = evidence;
+        let open = match f.ci {
+            Some([lo, hi]) if lo >= -thr && hi <= thr => None,
+            Some([lo, hi]) => Some(format!(
+                "{} is within the {}% threshold, but the interval reaches {}: a change beyond the threshold cannot be ruled out",
+                pct(r),
+                crate::units::fixed(100.0 * f.input.threshold, 0, false),
+                if hi > thr { pct(hi) } else { pct(lo) }
+            )),
+            None => Some(format!(
+                "{} is within the {}% threshold, but with no noise model the data cannot rule out a larger change",
+                pct(r),
+                crate::units::fixed(100.0 * f.input.threshold, 0, false)
+            )),
+        };
+        match open {
+            None => done(Verdict::Unchanged, Change::None, evidence),
+            Some(text) => {
+                let more = match &f.noise {
+                    NoiseModel::Runs => {
+                        "; more runs per side would narrow the interval".to_string()
+                    }
+                    NoiseModel::History { .. } => {
+                        "; more runs per side would narrow the interval".to_string()
+                    }
+                    _ => guidance.clone(),
+                };
+                evidence.push(Evidence::new("inconclusive", format!("{text}{more}")));
+                done(Verdict::Inconclusive, Change::None, evidence)
+            }
+        }
     };
     if shift_sig {
         let s = shift.expect("checked");
@@ -515,7 +558,7 @@ pub fn classify_metric(
             env_note(&mut evidence);
             return done(Verdict::Inconclusive, direction, evidence);
         }
-        return done(Verdict::Unchanged, Change::None, evidence);
+        return within(evidence);
     }
     if significant && beyond && moved {
         env_note(&mut evidence);
@@ -536,5 +579,5 @@ pub fn classify_metric(
         env_note(&mut evidence);
         return done(Verdict::Inconclusive, direction, evidence);
     }
-    done(Verdict::Unchanged, Change::None, evidence)
+    within(evidence)
 }

@@ -496,3 +496,58 @@ fn review_16_foreign_json_in_the_store_is_a_warning() {
         .code(0)
         .stderr(predicates::str::contains("not a snapshot, left alone"));
 }
+
+#[test]
+fn a_folder_of_whole_runs_is_several_runs_not_retries() {
+    let d = TempDir::new().unwrap();
+    // Base: two complete runs of one suite in one folder; head: the same, one test failing
+    // in one of its runs.
+    let cases = |fails: bool| {
+        report(&[
+            pass("t.A", "a"),
+            if fails {
+                fail("t.A", "b", "boom", "assert 1 == 2")
+            } else {
+                pass("t.A", "b")
+            },
+        ])
+    };
+    for sub in ["base", "head", "shards"] {
+        std::fs::create_dir(d.path().join(sub)).unwrap();
+    }
+    write(&d.path().join("base"), "run-1.xml", &cases(false));
+    write(&d.path().join("base"), "run-2.xml", &cases(false));
+    write(&d.path().join("head"), "run-1.xml", &cases(false));
+    write(&d.path().join("head"), "run-2.xml", &cases(true));
+    let (_, r) = compare(d.path(), &["base", "head"]);
+    assert_eq!(r["base"]["runs"], 2, "{}", r["warnings"]);
+    assert_eq!(r["head"]["runs"], 2);
+    // A clean pass in both runs is not "passed after a retry".
+    assert_eq!(verdict(&r, "t.A::a"), "unchanged");
+    assert_eq!(
+        item(&r, "t.A::b")["change"],
+        "flaky",
+        "{}",
+        item(&r, "t.A::b")
+    );
+    assert!(r["warnings"].as_array().unwrap().iter().any(|w| {
+        w.as_str()
+            .unwrap()
+            .contains("each is read as a run of its own")
+    }));
+
+    // Shards of one run (one file per class, as Gradle writes) stay one run.
+    write(
+        &d.path().join("shards"),
+        "TEST-t.A.xml",
+        &report(&[pass("t.A", "a")]),
+    );
+    write(
+        &d.path().join("shards"),
+        "TEST-t.B.xml",
+        &report(&[pass("t.B", "b")]),
+    );
+    let (_, r) = compare(d.path(), &["shards", "shards"]);
+    assert_eq!(r["base"]["runs"], 1);
+    assert_eq!(r["base"]["tests"], 2);
+}

@@ -129,6 +129,9 @@ pub struct MetricFacts {
     pub min_attainable_p: Option<f64>,
     /// Runs per side a rank test would need to reach significance among this many metrics.
     pub runs_needed: usize,
+    /// When the history's run-to-run noise is larger than the configured threshold, the
+    /// threshold is raised to it: (configured threshold, history runs the noise comes from).
+    pub threshold_raised: Option<(f64, usize)>,
 }
 
 impl MetricFacts {
@@ -480,6 +483,7 @@ fn basic(input: MetricInput, history: &MetricHistory, alpha: f64) -> MetricFacts
         deviation: None,
         min_attainable_p: None,
         runs_needed: 0,
+        threshold_raised: None,
         input,
     };
     if f.input.problem.is_some() || f.input.base.is_empty() || f.input.head.is_empty() {
@@ -516,6 +520,15 @@ fn basic(input: MetricInput, history: &MetricHistory, alpha: f64) -> MetricFacts
     }
     let (nb, nh) = (lb.len(), lh.len());
     let sigma_h = history.sigma(&f.input.id);
+    // A change smaller than the metric's own run-to-run noise is not a practical change,
+    // whatever the configured threshold says.
+    if let Some((sigma, hruns)) = sigma_h {
+        let floor = sigma.exp() - 1.0;
+        if floor > f.input.threshold {
+            f.threshold_raised = Some((f.input.threshold, hruns));
+            f.input.threshold = floor;
+        }
+    }
     let (Ok(sb), Ok(sh)) = (Sample::new(&lb), Sample::new(&lh)) else {
         return f;
     };
@@ -669,6 +682,31 @@ mod tests {
         let (_, shifts) = compare(inputs, &MetricHistory::default(), &|_| false, 0.05);
         assert!(shifts[0].significant);
         assert!((shifts[0].shift_ratio.unwrap() - 2.02).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_threshold_is_never_below_the_history_noise() {
+        let mut history = MetricHistory::default();
+        // Run-to-run noise of about 10% (log scale).
+        for x in [1.0, 1.1, 0.9, 1.05, 0.95, 1.12, 0.88, 1.0] {
+            history.push("noisy", x);
+            history.push("quiet", 1.0 + (x - 1.0) / 10.0);
+        }
+        let (facts, _) = compare(
+            vec![
+                input("noisy", &[1.0], &[1.08]),
+                input("quiet", &[1.0], &[1.08]),
+            ],
+            &history,
+            &|_| false,
+            0.05,
+        );
+        let (noisy, quiet) = (&facts[0], &facts[1]);
+        let (configured, runs) = noisy.threshold_raised.expect("raised");
+        assert_eq!((configured, runs), (0.05, 8));
+        assert!(noisy.input.threshold > 0.08, "{}", noisy.input.threshold);
+        assert_eq!(quiet.threshold_raised, None);
+        assert_eq!(quiet.input.threshold, 0.05);
     }
 
     #[test]

@@ -178,6 +178,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
             q,
             method,
             noise,
+            threshold_raised,
             ..
         } = f;
         let mut tags = input.tags;
@@ -202,6 +203,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
             head,
             group: input.group,
             threshold: input.threshold,
+            threshold_configured: threshold_raised.map(|(t, _)| t),
             method,
             noise,
             tags,

@@ -28,6 +28,7 @@ pub mod text;
 use std::collections::BTreeMap;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
+use rayon::prelude::*;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -261,9 +262,42 @@ fn read_folder(dir: &Path, opts: &ReadOptions) -> Result<Vec<Snapshot>, IngestEr
         return Ok(out);
     }
     let mut builder = RunBuilder::new();
-    builder.warnings = warnings;
-    for (f, format) in files.iter().zip(formats) {
+    builder.warnings = warnings.clone();
+    // Per file: (cases and metrics it added, how many of them the run already had).
+    let mut per_file = Vec::with_capacity(files.len());
+    for (f, &format) in files.iter().zip(&formats) {
+        let before = builder.added_and_repeated();
         add_file(f, format, &mut builder)?;
+        let after = builder.added_and_repeated();
+        per_file.push((after.0 - before.0, after.1 - before.1));
+    }
+    // Files that each repeat the tests of the files before them are separate runs of one
+    // suite (run-1.xml, run-2.xml), not shards of one run: read them as one run each, rather
+    // than as retry attempts of every test.
+    let with_content: Vec<&(u64, u64)> = per_file.iter().filter(|(n, _)| *n > 0).collect();
+    let separate_runs = with_content.len() >= 2
+        && with_content[1..]
+            .iter()
+            .all(|(n, repeats)| repeats * 2 >= *n);
+    if separate_runs {
+        let note = format!(
+            "{}: its {} report files repeat the same tests, so each is read as a run of its own",
+            dir.display(),
+            files.len()
+        );
+        return files
+            .par_iter()
+            .zip(formats)
+            .map(|(f, format)| {
+                let mut builder = RunBuilder::new();
+                builder.warnings = warnings.clone();
+                builder.warnings.push(note.clone());
+                add_file(f, format, &mut builder)?;
+                let mut snap = builder.finish();
+                snap.sources = vec![f.display().to_string()];
+                Ok(snap)
+            })
+            .collect();
     }
     let mut snap = builder.finish();
     snap.sources = files.iter().map(|f| f.display().to_string()).collect();
@@ -347,6 +381,8 @@ pub struct RunBuilder {
     hasher: DefaultHashBuilder,
     repeated: u64,
     repeated_example: Option<String>,
+    /// Metrics added again under an id the run already had.
+    metric_repeats: u64,
     relabelled: u64,
     /// Warnings so far, each naming file and position.
     pub warnings: Vec<String>,
@@ -381,6 +417,7 @@ impl RunBuilder {
             .find(hash, |&i| self.metrics[i].id == m.id)
             .copied();
         if let Some(i) = found {
+            self.metric_repeats += 1;
             let existing = &mut self.metrics[i];
             if existing.unit != m.unit {
                 self.warnings.push(format!(
@@ -404,6 +441,16 @@ impl RunBuilder {
             hasher.hash_one(metrics[i].id.as_str())
         });
         self.metrics.push(m);
+    }
+
+    /// Test cases and metrics added so far, and how many of them repeated an id the run
+    /// already had.
+    fn added_and_repeated(&self) -> (u64, u64) {
+        let repeats = self.repeated + self.metric_repeats;
+        (
+            self.tests.len() as u64 + self.metrics.len() as u64 + repeats,
+            repeats,
+        )
     }
 
     /// Reserves room for `additional` more metrics.

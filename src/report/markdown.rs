@@ -148,7 +148,7 @@ impl Render for Markdown {
             }
         }
         let metrics = super::metric_rows(r, opts.show_unchanged);
-        if !metrics.is_empty() {
+        if r.items.iter().any(|i| i.as_metric().is_some()) {
             writeln!(out)?;
             let fold = metrics.len() > FOLD_AFTER;
             if fold {
@@ -158,14 +158,16 @@ impl Render for Markdown {
                     metrics.len()
                 )?;
             } else {
-                writeln!(out, "### Metrics ({})", metrics.len())?;
+                writeln!(out, "### Metrics")?;
                 writeln!(out)?;
             }
-            writeln!(
-                out,
-                "| metric | base | head | change | q | verdict | evidence |"
-            )?;
-            writeln!(out, "|---|---|---|---|---|---|---|")?;
+            if !metrics.is_empty() {
+                writeln!(
+                    out,
+                    "| metric | base | head | change | q | verdict | evidence |"
+                )?;
+                writeln!(out, "|---|---|---|---|---|---|---|")?;
+            }
             for m in &metrics {
                 writeln!(
                     out,
@@ -182,7 +184,13 @@ impl Render for Markdown {
             if fold {
                 writeln!(out, "\n</details>")?;
             }
-            writeln!(out)?;
+            if !metrics.is_empty() {
+                writeln!(out)?;
+            }
+            if let Some(line) = super::hidden_metrics_line(r, &metrics) {
+                writeln!(out, "{line}")?;
+                writeln!(out)?;
+            }
             for line in super::group_lines(r) {
                 writeln!(out, "- {}", cell(&line))?;
             }

@@ -283,8 +283,12 @@ pub struct MetricItem {
     pub head: crate::compare::metrics::MetricSide,
     /// Group for the common shift.
     pub group: String,
-    /// Practical threshold (relative).
+    /// Practical threshold (relative) the verdict used.
     pub threshold: f64,
+    /// The configured threshold, when the metric's run-to-run noise in the history was larger
+    /// and the threshold was raised to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold_configured: Option<f64>,
     /// How p and the interval were obtained.
     pub method: String,
     /// The noise model used.
@@ -477,15 +481,28 @@ pub fn headline(r: &Report) -> String {
     };
     let tests = count(&|i| i.as_test().is_some());
     let metrics = count(&|i| i.as_metric().is_some());
+    // Durations of tests that passed on both sides are metrics too; say so when they are all.
+    let label = if r
+        .items
+        .iter()
+        .filter_map(Item::as_metric)
+        .all(|m| m.id.starts_with("duration: "))
+    {
+        "test durations"
+    } else {
+        "metrics"
+    };
     match (tests.total(), metrics.total()) {
         (_, 0) => line(&tests),
-        (0, _) => format!("metrics: {}", line(&metrics)),
-        _ => format!("tests: {}; metrics: {}", line(&tests), line(&metrics)),
+        (0, _) => format!("{label}: {}", line(&metrics)),
+        _ => format!("tests: {}; {label}: {}", line(&tests), line(&metrics)),
     }
 }
 
-/// The metrics worth listing: every metric not unchanged, and unchanged ones too when there
-/// are few (at most 30 besides test durations) or `show_unchanged`. In report order.
+/// The metrics worth listing: every regression, improvement, environmental metric and every
+/// inconclusive one that moved beyond its threshold; the unchanged ones, and the inconclusive
+/// ones within their threshold whose interval is too wide to call them unchanged, too when
+/// there are few (at most 30 besides test durations) or `show_unchanged`. In report order.
 pub fn metric_rows(r: &Report, show_unchanged: bool) -> Vec<&MetricItem> {
     let all: Vec<&MetricItem> = r.items.iter().filter_map(Item::as_metric).collect();
     let benchmarks = all
@@ -494,11 +511,51 @@ pub fn metric_rows(r: &Report, show_unchanged: bool) -> Vec<&MetricItem> {
         .count();
     all.into_iter()
         .filter(|m| {
-            m.verdict != Verdict::Unchanged
+            !quiet_metric(m)
                 || show_unchanged
                 || (benchmarks <= 30 && !m.id.starts_with("duration: "))
         })
         .collect()
+}
+
+/// Unchanged, or inconclusive only because the data cannot rule out a change (no move
+/// beyond the threshold): listed in full only on request when there are many.
+fn quiet_metric(m: &MetricItem) -> bool {
+    m.verdict == Verdict::Unchanged
+        || (m.verdict == Verdict::Inconclusive
+            && m.change == Change::None
+            && m.evidence.iter().all(|e| e.rule != "not_compared"))
+}
+
+/// The line about metrics [`metric_rows`] left out, if any: `12 unchanged and 3 inconclusive
+/// (within the threshold, too noisy to call unchanged) metric(s) not listed`.
+pub fn hidden_metrics_line(r: &Report, listed: &[&MetricItem]) -> Option<String> {
+    let (mut unchanged, mut open) = (0, 0);
+    for m in r.items.iter().filter_map(Item::as_metric) {
+        if listed.iter().any(|l| std::ptr::eq(*l, m)) {
+            continue;
+        }
+        if m.verdict == Verdict::Unchanged {
+            unchanged += 1;
+        } else {
+            open += 1;
+        }
+    }
+    let mut parts = Vec::new();
+    if unchanged > 0 {
+        parts.push(format!("{unchanged} unchanged metric(s)"));
+    }
+    if open > 0 {
+        parts.push(format!(
+            "{open} metric(s) within their threshold but inconclusive (too few runs, or too noisy, to call them unchanged)"
+        ));
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "not listed (--show-unchanged lists them): {}",
+            parts.join("; ")
+        )
+    })
 }
 
 /// `+83.9%` for a ratio.
@@ -559,8 +616,13 @@ pub fn metric_reason(m: &MetricItem) -> String {
         .unwrap_or_else(|| {
             if m.verdict == Verdict::Unchanged && m.change == Change::None {
                 format!(
-                    "within the {:.0}% threshold; {}",
+                    "within the {:.0}% threshold{}; {}",
                     100.0 * m.threshold,
+                    if m.threshold_configured.is_some() {
+                        " (the metric's run-to-run noise)"
+                    } else {
+                        ""
+                    },
                     m.method
                 )
             } else {

@@ -157,7 +157,7 @@ impl Render for Table {
             }
         }
         let metrics = super::metric_rows(r, opts.show_unchanged);
-        if !metrics.is_empty() {
+        if r.items.iter().any(|i| i.as_metric().is_some()) {
             writeln!(out)?;
             writeln!(out, "{}", paint(c, "1", "Metrics"))?;
             let mut t = CTable::new();
@@ -178,13 +178,11 @@ impl Render for Table {
                     super::metric_reason(m),
                 ]);
             }
-            writeln!(out, "{t}")?;
-            let hidden = r.items.iter().filter_map(super::Item::as_metric).count() - metrics.len();
-            if hidden > 0 {
-                writeln!(
-                    out,
-                    "  {hidden} unchanged metric(s) not listed (--show-unchanged lists them)"
-                )?;
+            if !metrics.is_empty() {
+                writeln!(out, "{t}")?;
+            }
+            if let Some(line) = super::hidden_metrics_line(r, &metrics) {
+                writeln!(out, "  {line}")?;
             }
             for line in super::group_lines(r) {
                 writeln!(out, "  {line}")?;
