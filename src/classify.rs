@@ -303,7 +303,8 @@ pub struct MetricVerdict {
 /// * when the group's common shift is significant, a metric that moved with it is
 ///   environmental (E6), and one beyond it is judged on its deviation from the shift;
 /// * a move beyond the threshold that the data cannot confirm is inconclusive, with the
-///   runs needed; a move within the threshold is unchanged.
+///   runs needed; a move within the threshold is unchanged only when its whole interval
+///   lies within the threshold too (otherwise inconclusive: a larger change is not ruled out).
 pub fn classify_metric(
     f: &crate::compare::metrics::MetricFacts,
     shift: Option<&crate::compare::metrics::GroupShift>,

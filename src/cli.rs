@@ -40,7 +40,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Compare a base side with a head side and give every test a verdict with evidence.
+    /// Compare a base side with a head side and give every test and metric a verdict with evidence.
     #[command(after_long_help = COMPARE_EXAMPLES, after_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
     /// Read a run's report files and store it as a snapshot in the baseline store.
@@ -55,8 +55,10 @@ pub enum Command {
 }
 
 const COMPARE_EXAMPLES: &str = "\
-A SPEC is a report file (JUnit XML), a snapshot file, a folder (its report files together are
-one run; a folder of snapshots is one run per snapshot), or a store selector:
+A SPEC is a report file (JUnit XML; Google Benchmark, pytest-benchmark, hyperfine or regdiff
+metrics JSON; Go benchmark text), a criterion folder, a snapshot file, a folder (its report
+files together are one run; a folder of snapshots, or of report files that each repeat the same
+tests, is one run per file), or a store selector:
   main            the latest snapshot of branch main
   main[10]        the last 10 snapshots of main (an error if fewer are stored)
   main@3f2a1b9    the latest snapshot of main at that commit
@@ -69,6 +71,8 @@ Examples:
   regdiff compare --base 'main[10]' --head target/junit.xml --gate
   regdiff compare --base main --head pr.xml --changed-files-from-git origin/main...HEAD
   regdiff compare base.xml head.xml --format json --output report.json
+  regdiff compare base/benchmark.json head/benchmark.json          # Google Benchmark
+  regdiff compare --base 'main[5]' --head target/criterion --gate   # criterion vs stored runs
 
 Exit status: 0 the gate passed (or no --gate), 1 the gate failed, 2 unusable input.";
 
@@ -80,7 +84,8 @@ GITHUB_SHA, CI_COMMIT_REF_NAME, CI_COMMIT_SHA, BUILDKITE_BRANCH, BUILDKITE_COMMI
 Examples:
   regdiff record target/nextest/ci/junit.xml --branch main --commit \"$(git rev-parse HEAD)\"
   regdiff record build/test-results/test --branch main --commit \"$SHA\" --label job=linux
-  regdiff record junit.xml --branch main --commit \"$SHA\" --env RUSTFLAGS --toolchain rustc=1.95.0";
+  regdiff record junit.xml --branch main --commit \"$SHA\" --env RUSTFLAGS --toolchain rustc=1.95.0
+  regdiff record target/criterion --branch main --commit \"$SHA\"     # benchmarks";
 
 const LIST_EXAMPLES: &str = "\
 Examples:

@@ -673,3 +673,23 @@ fn output_file_and_show_summary() {
             "tests: 5 (3 passed, 2 failed, 0 errored, 0 skipped; 0 with retries)",
         ));
 }
+
+/// The configuration example in the README is a valid configuration: the documentation cannot
+/// drift from what regdiff accepts.
+#[test]
+fn the_readme_configuration_example_is_accepted() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("```toml\n")
+        .expect("a toml block in the README")
+        + 8;
+    let len = readme[start..].find("```").unwrap();
+    let text = &readme[start..start + len];
+    let config = regdiff::config::Config::parse(Path::new("README.md"), text)
+        .unwrap_or_else(|e| panic!("the README's configuration is refused: {e}"));
+    assert_eq!(config.metrics.threshold, 0.05);
+    assert_eq!(config.metrics.thresholds.get("io/*"), Some(&0.10));
+    let gate = config.gate.expect("the example has a [gate] section");
+    assert_eq!(gate.budgets.get("parse/*").map(|b| b.0), Some(0.03));
+}

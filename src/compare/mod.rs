@@ -572,7 +572,7 @@ fn metric_inputs(
             unit: a.unit.to_string(),
             better: a.better,
             tags: a.tags,
-            group: format!("{}{kind}", a.unit),
+            group: format!("{}{kind}", group_name(&a.unit)),
             base: a.base,
             head: a.head,
             base_samples: a.base_samples,
@@ -617,4 +617,16 @@ fn metric_inputs(
         }
     }
     out
+}
+
+/// The name of a group of comparable metrics: a kind of figure and its unit.
+fn group_name(unit: &str) -> String {
+    match unit {
+        "s" => "time (s)".to_string(),
+        "B" => "size (B)".to_string(),
+        "B/s" => "throughput (B/s)".to_string(),
+        u if u.starts_with("s/") => format!("time ({u})"),
+        u if u.starts_with("B/") => format!("size ({u})"),
+        u => format!("unit {u}"),
+    }
 }
