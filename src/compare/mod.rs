@@ -572,7 +572,7 @@ fn metric_inputs(
             unit: a.unit.to_string(),
             better: a.better,
             tags: a.tags,
-            group: format!("{}{kind}", group_name(&a.unit)),
+            group: format!("{}{kind}", group_name(a.unit)),
             base: a.base,
             head: a.head,
             base_samples: a.base_samples,
