@@ -11,18 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[path = "support/mod.rs"]
 mod common;
 
-fn run(args: &[&str]) -> usize {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut io = regdiff::app::Io {
-        stdout: &mut out,
-        stderr: &mut err,
-        stdout_is_terminal: false,
-    };
-    let status = regdiff::app::run(args.iter().copied(), &mut io);
-    assert_ne!(status.code(), 2, "{}", String::from_utf8_lossy(&err));
-    out.len()
-}
+use common::run;
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();

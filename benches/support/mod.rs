@@ -5,6 +5,21 @@
 
 use std::fmt::Write as _;
 
+/// Runs regdiff in-process with `args` and returns the report's length (so the work is not
+/// optimised away); panics on exit status 2 with regdiff's message.
+pub fn run(args: &[&str]) -> usize {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut io = regdiff::app::Io {
+        stdout: &mut out,
+        stderr: &mut err,
+        stdout_is_terminal: false,
+    };
+    let status = regdiff::app::run(args.iter().copied(), &mut io);
+    assert_ne!(status.code(), 2, "{}", String::from_utf8_lossy(&err));
+    out.len()
+}
+
 /// A JUnit report of `n` test cases over 50 suites; about 1% fail with a message and a short
 /// trace, 0.5% are skipped, every 100th case has some captured output. `variant` changes which
 /// tests fail, so that base and head differ.
