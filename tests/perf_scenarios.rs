@@ -23,13 +23,11 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/perf")
 }
 
+/// A side as a user gives it: the folder the harness wrote into (its format is detected from
+/// the content; Google Benchmark and pytest-benchmark files named `benchmark.json` must not be
+/// taken for criterion's).
 fn side(h: &str, sc: &str, side: &str) -> PathBuf {
-    let d = root().join(h).join(sc).join(side);
-    match h {
-        "criterion" => d,
-        "hyperfine" => d.join("hyperfine.json"),
-        _ => d.join("benchmark.json"),
-    }
+    root().join(h).join(sc).join(side)
 }
 
 fn compare(h: &str, sc: &str) -> Value {

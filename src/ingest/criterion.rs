@@ -41,9 +41,23 @@ pub fn looks_like_criterion(dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether `path` (a file named `benchmark.json`) is criterion's benchmark description, by its
+/// content: Google Benchmark also writes files of that name, and a folder holding one is not a
+/// criterion folder.
+fn is_criterion_meta(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    let ok = std::fs::File::open(path)
+        .and_then(|f| f.take(4096).read_to_end(&mut head))
+        .is_ok();
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    ok && (has(b"\"group_id\"") || has(b"\"full_id\""))
+}
+
 fn find_benchmark_dirs(dir: &Path, depth: usize) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    if dir.join("benchmark.json").is_file() {
+    let meta = dir.join("benchmark.json");
+    if meta.is_file() && is_criterion_meta(&meta) {
         out.push(dir.to_path_buf());
         return Ok(out);
     }
