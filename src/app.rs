@@ -139,6 +139,7 @@ fn read_options(f: Option<InputFormat>, criterion_baseline: Option<&String>) -> 
             InputFormat::Hyperfine => InFormat::Hyperfine,
             InputFormat::GoBench => InFormat::GoBench,
             InputFormat::Metrics => InFormat::Metrics,
+            InputFormat::Tap => InFormat::Tap,
         }),
         criterion_baseline: criterion_baseline.cloned(),
     }

@@ -240,6 +240,8 @@ pub enum OutputFormat {
 pub enum InputFormat {
     /// JUnit XML.
     Junit,
+    /// TAP (Test Anything Protocol) 12–14.
+    Tap,
     /// regdiff snapshot JSON.
     Snapshot,
     /// A criterion output folder.

@@ -30,7 +30,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::RunBuilder;
 use super::sanitize::{Sanitizer, line_columns};
-use super::text::{BoundedText, parse_seconds};
+use super::text::{BoundedText, bound, parse_seconds};
 use crate::error::IngestError;
 use crate::model::{Attempt, Status};
 
@@ -832,13 +832,4 @@ fn draft_attempt(r: ResultDraft, case_time: Option<f64>) -> Attempt {
         stdout: r.stdout.finish_nonblank(),
         stderr: r.stderr.finish_nonblank(),
     }
-}
-
-fn bound(s: &str, head: usize, tail: usize) -> String {
-    if s.len() <= head + tail {
-        return s.to_string();
-    }
-    let mut b = BoundedText::new(head, tail);
-    b.push(s);
-    b.finish()
 }

@@ -3,7 +3,7 @@
 //! Every format converts into [`crate::model`] at its boundary, in a file of its own. A path
 //! is one of:
 //!
-//! * a report file → one run: JUnit XML; pytest-benchmark, Google Benchmark or hyperfine
+//! * a report file → one run: JUnit XML; TAP; pytest-benchmark, Google Benchmark or hyperfine
 //!   JSON; Go benchmark text; regdiff's generic metrics JSON;
 //! * a regdiff snapshot file → one run;
 //! * a criterion output folder (`target/criterion` or per-benchmark folders) → one run;
@@ -23,6 +23,7 @@ pub mod metrics_json;
 pub mod pytest_benchmark;
 pub mod sanitize;
 pub mod snapshot;
+pub mod tap;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -55,6 +56,8 @@ pub enum Format {
     GoBench,
     /// regdiff's generic metrics JSON.
     Metrics,
+    /// TAP (Test Anything Protocol) 12–14.
+    Tap,
 }
 
 impl Format {
@@ -69,12 +72,13 @@ impl Format {
             Format::Hyperfine => "hyperfine",
             Format::GoBench => "go-bench",
             Format::Metrics => "metrics",
+            Format::Tap => "tap",
         }
     }
 }
 
 /// What detection tried, for messages about unknown files.
-const TRIED: &str = "JUnit XML; regdiff snapshot or metrics JSON; pytest-benchmark, Google Benchmark or hyperfine JSON; Go benchmark text; a criterion folder";
+const TRIED: &str = "JUnit XML; TAP; regdiff snapshot or metrics JSON; pytest-benchmark, Google Benchmark or hyperfine JSON; Go benchmark text; a criterion folder";
 
 /// How to read inputs.
 #[derive(Debug, Clone, Default)]
@@ -131,6 +135,7 @@ fn detect_bytes(head: &[u8]) -> Result<Format, String> {
                 Ok(Format::Snapshot)
             }
         }
+        Some(_) if tap::sniff(body) => Ok(Format::Tap),
         Some(_) if gobench::sniff(body) => Ok(Format::GoBench),
         Some(_) => {
             let start = first.unwrap_or(0);
@@ -150,6 +155,7 @@ fn add_file(path: &Path, format: Format, builder: &mut RunBuilder) -> Result<(),
     let read = |path: &Path| std::fs::read(path).map_err(|e| IngestError::io(path, e));
     match format {
         Format::Junit => junit::read_file(path, builder),
+        Format::Tap => tap::read_file(path, builder),
         Format::PytestBenchmark => pytest_benchmark::read_file(path, &read(path)?, builder),
         Format::GoogleBenchmark => gbench::read_file(path, &read(path)?, builder),
         Format::Hyperfine => hyperfine::read_file(path, &read(path)?, builder),
@@ -674,7 +680,11 @@ mod tests {
         assert!(detect_bytes(b"").unwrap_err().contains("empty"));
         assert!(detect_bytes(b"   \n").unwrap_err().contains("empty"));
         let e = detect_bytes(b"hello world").unwrap_err();
-        assert!(e.contains("tried: JUnit XML; regdiff snapshot"), "{e}");
+        assert!(e.contains("tried: JUnit XML; TAP; regdiff snapshot"), "{e}");
+        assert_eq!(
+            detect_bytes(b"TAP version 13\n1..1\nok 1 - a\n"),
+            Ok(Format::Tap)
+        );
         assert!(e.contains("`hello world`"), "{e}");
         assert!(
             detect_bytes(b"\xFF\xFE<\x00")

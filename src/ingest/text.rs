@@ -105,6 +105,16 @@ impl BoundedText {
     }
 }
 
+/// `s` kept whole when short, else its first `head` and last `tail` bytes with a marker.
+pub fn bound(s: &str, head: usize, tail: usize) -> String {
+    if s.len() <= head + tail {
+        return s.to_string();
+    }
+    let mut b = BoundedText::new(head, tail);
+    b.push(s);
+    b.finish()
+}
+
 /// Parses a duration in seconds as test reports write it.
 ///
 /// Accepts `1.5`, `1,234.5` and `12,345` (thousands separators), `0,5` (decimal comma, when
