@@ -140,6 +140,7 @@ fn read_options(f: Option<InputFormat>, criterion_baseline: Option<&String>) -> 
             InputFormat::GoBench => InFormat::GoBench,
             InputFormat::Metrics => InFormat::Metrics,
             InputFormat::Tap => InFormat::Tap,
+            InputFormat::GoTestJson => InFormat::GoTest,
         }),
         criterion_baseline: criterion_baseline.cloned(),
     }

@@ -55,7 +55,7 @@ pub enum Command {
 }
 
 const COMPARE_EXAMPLES: &str = "\
-A SPEC is a report file (JUnit XML; Google Benchmark, pytest-benchmark, hyperfine or regdiff
+A SPEC is a report file (JUnit XML, TAP or `go test -json`; Google Benchmark, pytest-benchmark, hyperfine or regdiff
 metrics JSON; Go benchmark text), a criterion folder, a snapshot file, a folder (its report
 files together are one run; a folder of snapshots, or of report files that each repeat the same
 tests, is one run per file), or a store selector:
@@ -242,6 +242,8 @@ pub enum InputFormat {
     Junit,
     /// TAP (Test Anything Protocol) 12–14.
     Tap,
+    /// `go test -json` event stream.
+    GoTestJson,
     /// regdiff snapshot JSON.
     Snapshot,
     /// A criterion output folder.

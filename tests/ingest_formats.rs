@@ -204,3 +204,99 @@ fn tap_edge_cases() {
         .to_string();
     assert!(e.contains("empty.tap") && e.contains("empty"), "{e}");
 }
+
+#[test]
+fn go_test_json_matches_go_and_keeps_what_has_no_end_event() {
+    // Go's summary: broken [build failed]; TestMultiply and TestTable (TestTable/two) fail;
+    // good is (cached); TestHangs panics with a timeout and has no end event.
+    let s = read("gotest/run.json");
+    let by_id: BTreeMap<&str, &regdiff::model::TestResult> =
+        s.tests.iter().map(|t| (t.id.as_str(), t)).collect();
+    let status = |id: &str| by_id.get(id).map(|t| t.status.as_str());
+    assert_eq!(
+        status("example.com/calc/calc::TestMultiply"),
+        Some("failed")
+    );
+    assert_eq!(status("example.com/calc/calc::TestTable"), Some("failed"));
+    assert_eq!(
+        status("example.com/calc/calc::TestTable/two"),
+        Some("failed")
+    );
+    assert_eq!(
+        status("example.com/calc/calc::TestTable/one"),
+        Some("passed")
+    );
+    assert_eq!(
+        status("example.com/calc/calc::TestNeedsNetwork"),
+        Some("skipped")
+    );
+    // The build failure and the timeout surface as errors, not as nothing.
+    let build = by_id["example.com/calc/broken::[build]"];
+    assert_eq!(build.status, Status::Errored);
+    assert!(
+        build.attempts[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("broken_test.go:6:14: cannot use")
+    );
+    let hangs = by_id["example.com/calc/slow::TestHangs"];
+    assert_eq!(hangs.status, Status::Errored);
+    assert!(
+        hangs.attempts[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("panic: test timed out after 2s")
+    );
+    // The cached package's test is read, tagged and counted in a warning.
+    assert_eq!(
+        by_id["example.com/calc/good::TestGreeting"].tags,
+        ["cached"]
+    );
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("1 test(s) in 1 package(s) are cached"))
+    );
+    let mult = by_id["example.com/calc/calc::TestMultiply"];
+    assert_eq!(mult.attempts[0].message.as_deref(), Some("got 6, want 7"));
+    assert_eq!(
+        (mult.file.as_deref(), mult.line),
+        (Some("calc_test.go"), Some(16))
+    );
+    assert_eq!(
+        counts(&s),
+        BTreeMap::from([("errored", 2), ("failed", 3), ("passed", 5), ("skipped", 1)])
+    );
+    insta::assert_json_snapshot!("go-test-json", pinned(&s));
+    round_trips(&s);
+}
+
+#[test]
+fn go_test_json_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    // A broken event line is an error naming the line.
+    let p = common::write(
+        dir.path(),
+        "cut.json",
+        "{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestA\"}\n{\"Action\":\"pass\",\"Pack",
+    );
+    let e = read_path(&p, ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cut.json") && e.contains(":2:"), "{e}");
+    // A stream cut off between events: the running test is an error, with a warning.
+    let p = common::write(
+        dir.path(),
+        "short.json",
+        "{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestA\"}\n",
+    );
+    let s = read_path(&p, ReadOptions::default()).unwrap().remove(0);
+    assert_eq!(s.tests[0].status, Status::Errored);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("stream ended before package `p`"))
+    );
+}

@@ -3,7 +3,7 @@
 //! Every format converts into [`crate::model`] at its boundary, in a file of its own. A path
 //! is one of:
 //!
-//! * a report file → one run: JUnit XML; TAP; pytest-benchmark, Google Benchmark or hyperfine
+//! * a report file → one run: JUnit XML; TAP; `go test -json`; pytest-benchmark, Google Benchmark or hyperfine
 //!   JSON; Go benchmark text; regdiff's generic metrics JSON;
 //! * a regdiff snapshot file → one run;
 //! * a criterion output folder (`target/criterion` or per-benchmark folders) → one run;
@@ -17,6 +17,7 @@
 pub mod criterion;
 pub mod gbench;
 pub mod gobench;
+pub mod gotest;
 pub mod hyperfine;
 pub mod junit;
 pub mod metrics_json;
@@ -58,6 +59,8 @@ pub enum Format {
     Metrics,
     /// TAP (Test Anything Protocol) 12–14.
     Tap,
+    /// `go test -json` event stream.
+    GoTest,
 }
 
 impl Format {
@@ -73,12 +76,13 @@ impl Format {
             Format::GoBench => "go-bench",
             Format::Metrics => "metrics",
             Format::Tap => "tap",
+            Format::GoTest => "go-test-json",
         }
     }
 }
 
 /// What detection tried, for messages about unknown files.
-const TRIED: &str = "JUnit XML; TAP; regdiff snapshot or metrics JSON; pytest-benchmark, Google Benchmark or hyperfine JSON; Go benchmark text; a criterion folder";
+const TRIED: &str = "JUnit XML; TAP; go test -json; regdiff snapshot or metrics JSON; pytest-benchmark, Google Benchmark or hyperfine JSON; Go benchmark text; a criterion folder";
 
 /// How to read inputs.
 #[derive(Debug, Clone, Default)]
@@ -119,7 +123,9 @@ fn detect_bytes(head: &[u8]) -> Result<Format, String> {
         Some(b'{') => {
             let text = String::from_utf8_lossy(body);
             let has = |k: &str| text.contains(&format!("\"{k}\""));
-            if text.contains("\"regdiff.metrics/") {
+            if gotest::sniff(body) {
+                Ok(Format::GoTest)
+            } else if text.contains("\"regdiff.metrics/") {
                 Ok(Format::Metrics)
             } else if has("machine_info") || (has("benchmarks") && has("fullname")) {
                 Ok(Format::PytestBenchmark)
@@ -135,6 +141,7 @@ fn detect_bytes(head: &[u8]) -> Result<Format, String> {
                 Ok(Format::Snapshot)
             }
         }
+        Some(_) if gotest::sniff(body) => Ok(Format::GoTest),
         Some(_) if tap::sniff(body) => Ok(Format::Tap),
         Some(_) if gobench::sniff(body) => Ok(Format::GoBench),
         Some(_) => {
@@ -156,6 +163,7 @@ fn add_file(path: &Path, format: Format, builder: &mut RunBuilder) -> Result<(),
     match format {
         Format::Junit => junit::read_file(path, builder),
         Format::Tap => tap::read_file(path, builder),
+        Format::GoTest => gotest::read_file(path, builder),
         Format::PytestBenchmark => pytest_benchmark::read_file(path, &read(path)?, builder),
         Format::GoogleBenchmark => gbench::read_file(path, &read(path)?, builder),
         Format::Hyperfine => hyperfine::read_file(path, &read(path)?, builder),
@@ -680,7 +688,10 @@ mod tests {
         assert!(detect_bytes(b"").unwrap_err().contains("empty"));
         assert!(detect_bytes(b"   \n").unwrap_err().contains("empty"));
         let e = detect_bytes(b"hello world").unwrap_err();
-        assert!(e.contains("tried: JUnit XML; TAP; regdiff snapshot"), "{e}");
+        assert!(
+            e.contains("tried: JUnit XML; TAP; go test -json; regdiff snapshot"),
+            "{e}"
+        );
         assert_eq!(
             detect_bytes(b"TAP version 13\n1..1\nok 1 - a\n"),
             Ok(Format::Tap)
