@@ -235,20 +235,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
                         format!("{out}\n{}", tail.join("\n"))
                     };
                     a.trace = Some(bound(&trace, OUTPUT_HEAD, OUTPUT_TAIL));
-                    builder.add_case(
-                        CaseInput {
-                            suite: Some(pkg.to_string()),
-                            classname: Some(pkg.to_string()),
-                            name: test,
-                            attempts: vec![a],
-                            file: None,
-                            line: None,
-                            tags: Vec::new(),
-                            properties: BTreeMap::new(),
-                        },
-                        &source,
-                        lineno,
-                    );
+                    builder.add_case(pseudo(pkg, &test, a), &source, lineno);
                     p.failed_tests += 1;
                 }
                 if failed && p.failed_tests == 0 {
@@ -285,20 +272,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
                 Some("no result: the stream ended while the test was running (cut off?)".into());
             let out = r.output.finish();
             a.trace = (!out.trim().is_empty()).then_some(out);
-            builder.add_case(
-                CaseInput {
-                    suite: Some(pkg.clone()),
-                    classname: Some(pkg.clone()),
-                    name: test,
-                    attempts: vec![a],
-                    file: None,
-                    line: None,
-                    tags: Vec::new(),
-                    properties: BTreeMap::new(),
-                },
-                &source,
-                lineno,
-            );
+            builder.add_case(pseudo(&pkg, &test, a), &source, lineno);
             builder.warnings.push(format!(
                 "{source}:{lineno}: the stream ended before package `{pkg}` did; its unfinished tests are counted as errors"
             ));
@@ -337,6 +311,7 @@ fn flush(p: &mut Package, source: &str, builder: &mut RunBuilder) -> u64 {
     n
 }
 
+/// A test of `pkg` with one attempt and nothing else known.
 fn pseudo(pkg: &str, name: &str, a: Attempt) -> CaseInput {
     CaseInput {
         suite: Some(pkg.to_string()),
