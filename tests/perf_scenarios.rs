@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+mod common;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/perf")
 }
@@ -42,22 +44,8 @@ fn compare(h: &str, sc: &str) -> Value {
         "json".into(),
         "--no-history".into(),
     ];
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let code = {
-        let mut io = regdiff::app::Io {
-            stdout: &mut out,
-            stderr: &mut err,
-            stdout_is_terminal: false,
-        };
-        regdiff::app::run(args, &mut io)
-    };
-    assert_ne!(
-        code.code(),
-        2,
-        "{h}/{sc}: {}",
-        String::from_utf8_lossy(&err)
-    );
+    let (code, out, err) = common::run_in_process(args);
+    assert_ne!(code, 2, "{h}/{sc}: {}", String::from_utf8_lossy(&err));
     serde_json::from_slice(&out).unwrap()
 }
 
@@ -203,19 +191,7 @@ fn history_gives_single_runs_a_noise_model() {
             &std::fs::read(root().join(h).join("history/truth.json")).unwrap(),
         )
         .unwrap();
-        let run = |args: Vec<String>| -> (u8, Vec<u8>, Vec<u8>) {
-            let mut out = Vec::new();
-            let mut err = Vec::new();
-            let code = {
-                let mut io = regdiff::app::Io {
-                    stdout: &mut out,
-                    stderr: &mut err,
-                    stdout_is_terminal: false,
-                };
-                regdiff::app::run(args, &mut io)
-            };
-            (code.code(), out, err)
-        };
+        let run = common::run_in_process::<Vec<String>, String>;
         for i in 0..8 {
             let commit = format!("commit-{i:02}");
             let (path, extra) = history_side(h, &commit);

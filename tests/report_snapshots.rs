@@ -3,28 +3,17 @@
 //! Cargo runs integration tests from the package root, so the example paths (and the ids
 //! the reports print) are relative and stable.
 
+mod common;
+
 fn render(example: &str, format: &str) -> String {
     let base = format!("baselines/examples/{example}/base");
     let head = format!("baselines/examples/{example}/head");
     let args = [
         "regdiff", "compare", &base, &head, "--gate", "--color", "never", "--format", format,
     ];
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let status = {
-        let mut io = regdiff::app::Io {
-            stdout: &mut out,
-            stderr: &mut err,
-            stdout_is_terminal: false,
-        };
-        regdiff::app::run(args, &mut io)
-    };
+    let (code, out, err) = common::run_in_process(args);
     assert!(err.is_empty(), "{}", String::from_utf8_lossy(&err));
-    format!(
-        "exit status: {}\n{}",
-        status.code(),
-        String::from_utf8(out).unwrap()
-    )
+    format!("exit status: {}\n{}", code, String::from_utf8(out).unwrap())
 }
 
 #[test]

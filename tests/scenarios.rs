@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+mod common;
+
 fn scenarios_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios")
 }
@@ -43,23 +45,14 @@ fn compare_json(base: &[PathBuf], head: &[PathBuf]) -> (u8, Value) {
         args.push(h.display().to_string());
     }
     args.extend(["--format", "json", "--gate", "--no-history"].map(String::from));
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let status = {
-        let mut io = regdiff::app::Io {
-            stdout: &mut out,
-            stderr: &mut err,
-            stdout_is_terminal: false,
-        };
-        regdiff::app::run(args, &mut io)
-    };
+    let (code, out, err) = common::run_in_process(args);
     let json: Value = serde_json::from_slice(&out).unwrap_or_else(|e| {
         panic!(
             "no JSON report ({e}); stderr: {}",
             String::from_utf8_lossy(&err)
         )
     });
-    (status.code(), json)
+    (code, json)
 }
 
 #[derive(Default)]

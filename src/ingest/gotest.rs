@@ -20,14 +20,12 @@
 //!   that cannot be read is an error naming the line.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use hashbrown::HashMap;
 use serde::Deserialize;
 
-use super::text::{BoundedText, bound};
+use super::text::{BoundedText, LineReader, bound};
 use super::{CaseInput, RunBuilder};
 use crate::error::IngestError;
 use crate::model::{Attempt, Status};
@@ -84,30 +82,16 @@ struct Package {
 
 /// Reads a `go test -json` stream.
 pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestError> {
-    let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
-    let mut input = BufReader::with_capacity(64 << 10, file);
+    let mut input = LineReader::open(path)?;
     let source = path.display().to_string();
     let mut packages: HashMap<String, Package> = HashMap::new();
     // Plain lines (compiler output on stderr) since the last event: the messages of a
     // build failure that follows them.
     let mut plain: Vec<String> = Vec::new();
-    let mut buf = Vec::new();
-    let mut lineno = 0u64;
     let mut events = 0u64;
     let mut cached_tests = 0u64;
     let mut cached_packages = 0u64;
-    loop {
-        buf.clear();
-        let n = input
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| IngestError::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        lineno += 1;
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
-        }
+    while let Some((lineno, buf)) = input.next_line()? {
         let trimmed = buf.trim_ascii_start();
         if trimmed.is_empty() {
             continue;
@@ -261,6 +245,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         ));
     }
     // Packages with no end event: the stream was cut off.
+    let lineno = input.lineno;
     let mut cut: Vec<(String, Package)> = packages.into_iter().collect();
     cut.sort_by(|a, b| a.0.cmp(&b.0));
     for (pkg, mut p) in cut {

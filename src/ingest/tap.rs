@@ -26,11 +26,9 @@
 //! own point closes them, so memory is bounded by the largest open group.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::text::bound;
+use super::text::{LineReader, bound};
 use super::{CaseInput, RunBuilder};
 use crate::error::IngestError;
 use crate::model::{Attempt, Status};
@@ -119,8 +117,7 @@ struct Reader<'a> {
 
 /// Reads a TAP stream.
 pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestError> {
-    let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
-    let mut input = BufReader::with_capacity(64 << 10, file);
+    let mut input = LineReader::open(path)?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -136,27 +133,14 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         warnings: Vec::new(),
         version: None,
     };
-    let mut buf = Vec::new();
-    let mut lineno = 0u64;
     let mut invalid_utf8 = 0u64;
     let mut any = false;
-    loop {
-        buf.clear();
-        let n = input
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| IngestError::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        lineno += 1;
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
-        }
-        let line = match std::str::from_utf8(&buf) {
+    while let Some((lineno, buf)) = input.next_line()? {
+        let line = match std::str::from_utf8(buf) {
             Ok(s) => std::borrow::Cow::Borrowed(s),
             Err(_) => {
                 invalid_utf8 += 1;
-                String::from_utf8_lossy(&buf)
+                String::from_utf8_lossy(buf)
             }
         };
         any |= r.line(&line, lineno, builder)?;
@@ -176,7 +160,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
             path.display()
         ));
     }
-    r.finish(lineno, builder);
+    r.finish(input.lineno, builder);
     builder.warnings.append(&mut r.warnings);
     Ok(())
 }

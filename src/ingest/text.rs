@@ -1,6 +1,50 @@
 //! Small text helpers shared by the readers: bounded text buffers, duration and number parsing.
 
 use std::collections::VecDeque;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use crate::error::IngestError;
+
+/// Reads a file one line at a time (bounded memory), without the line ending, counting lines
+/// for messages. Line-based formats (TAP, `go test -json`) share it.
+pub struct LineReader {
+    input: std::io::BufReader<std::fs::File>,
+    buf: Vec<u8>,
+    path: PathBuf,
+    /// The number of the line last returned (1-based).
+    pub lineno: u64,
+}
+
+impl LineReader {
+    /// Opens `path`; an error names it.
+    pub fn open(path: &Path) -> Result<Self, IngestError> {
+        let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+        Ok(LineReader {
+            input: std::io::BufReader::with_capacity(64 << 10, file),
+            buf: Vec::new(),
+            path: path.to_path_buf(),
+            lineno: 0,
+        })
+    }
+
+    /// The next line's number and bytes without `\n` / `\r\n`, or `None` at the end.
+    pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>, IngestError> {
+        self.buf.clear();
+        let n = self
+            .input
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| IngestError::io(&self.path, e))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.lineno += 1;
+        while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+            self.buf.pop();
+        }
+        Ok(Some((self.lineno, &self.buf)))
+    }
+}
 
 /// Keeps the first `head` and the last `tail` bytes of a text that may be huge, and counts
 /// what lies between. Captured output can be hundreds of megabytes; a snapshot keeps enough

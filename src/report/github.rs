@@ -31,18 +31,23 @@ impl Render for Github {
         let mut written = 0;
         let mut skipped = 0;
         for item in &r.items {
+            let verdict = match (item.as_metric(), item.as_test()) {
+                (Some(m), _) => m.verdict,
+                (None, Some(t)) => t.verdict,
+                (None, None) => continue,
+            };
+            let level = match verdict {
+                Verdict::Regression => "error",
+                Verdict::Environmental | Verdict::Inconclusive => "warning",
+                Verdict::Improvement => "notice",
+                Verdict::Unchanged => continue,
+            };
+            if written == MAX_ANNOTATIONS {
+                skipped += 1;
+                continue;
+            }
+            written += 1;
             if let Some(m) = item.as_metric() {
-                let level = match m.verdict {
-                    Verdict::Regression => "error",
-                    Verdict::Environmental | Verdict::Inconclusive => "warning",
-                    Verdict::Improvement => "notice",
-                    Verdict::Unchanged => continue,
-                };
-                if written == MAX_ANNOTATIONS {
-                    skipped += 1;
-                    continue;
-                }
-                written += 1;
                 writeln!(
                     out,
                     "::{level} title={}::{}",
@@ -58,17 +63,6 @@ impl Render for Github {
             let Some(t) = item.as_test() else {
                 continue;
             };
-            let level = match t.verdict {
-                Verdict::Regression => "error",
-                Verdict::Environmental | Verdict::Inconclusive => "warning",
-                Verdict::Improvement => "notice",
-                Verdict::Unchanged => continue,
-            };
-            if written == MAX_ANNOTATIONS {
-                skipped += 1;
-                continue;
-            }
-            written += 1;
             let mut props = Vec::new();
             if let Some(f) = &t.file {
                 props.push(format!("file={}", escape_property(f)));

@@ -41,3 +41,23 @@ pub fn item<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Valu
         .find(|i| i["id"] == id)
         .unwrap_or_else(|| panic!("no item {id}"))
 }
+
+/// Runs regdiff in this process (much faster than spawning the binary for every scenario)
+/// and returns the exit status, standard output and standard error.
+pub fn run_in_process<I, T>(args: I) -> (u8, Vec<u8>, Vec<u8>)
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let status = {
+        let mut io = regdiff::app::Io {
+            stdout: &mut out,
+            stderr: &mut err,
+            stdout_is_terminal: false,
+        };
+        regdiff::app::run(args, &mut io)
+    };
+    (status.code(), out, err)
+}
