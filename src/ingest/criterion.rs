@@ -36,9 +36,9 @@ struct CSample {
 
 /// Whether a folder holds criterion output (a `benchmark.json` somewhere below it).
 pub fn looks_like_criterion(dir: &Path) -> bool {
-    find_benchmark_dirs(dir, 6)
-        .map(|v| !v.is_empty())
-        .unwrap_or(false)
+    let mut found = Vec::new();
+    // One is enough to tell; the whole walk is left to `read_folder`.
+    find_benchmark_dirs(dir, 6, 1, &mut found).is_ok() && !found.is_empty()
 }
 
 /// Whether `path` (a file named `benchmark.json`) is criterion's benchmark description, by its
@@ -54,15 +54,21 @@ fn is_criterion_meta(path: &Path) -> bool {
     ok && (has(b"\"group_id\"") || has(b"\"full_id\""))
 }
 
-fn find_benchmark_dirs(dir: &Path, depth: usize) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
+/// Collects the benchmark folders below `dir` (at most `depth` levels down) into `out`,
+/// stopping once it holds `limit`.
+fn find_benchmark_dirs(
+    dir: &Path,
+    depth: usize,
+    limit: usize,
+    out: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
     let meta = dir.join("benchmark.json");
     if meta.is_file() && is_criterion_meta(&meta) {
         out.push(dir.to_path_buf());
-        return Ok(out);
+        return Ok(());
     }
     if depth == 0 {
-        return Ok(out);
+        return Ok(());
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -74,9 +80,12 @@ fn find_benchmark_dirs(dir: &Path, depth: usize) -> std::io::Result<Vec<PathBuf>
         if e.file_name().is_some_and(|n| n == "report") {
             continue;
         }
-        out.extend(find_benchmark_dirs(&e, depth - 1)?);
+        find_benchmark_dirs(&e, depth - 1, limit, out)?;
+        if out.len() >= limit {
+            break;
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Reads a criterion folder into `builder`. `baseline` is the saved baseline to read.
@@ -85,7 +94,8 @@ pub fn read_folder(
     baseline: Option<&str>,
     builder: &mut RunBuilder,
 ) -> Result<(), IngestError> {
-    let found = find_benchmark_dirs(dir, 8).map_err(|e| IngestError::io(dir, e))?;
+    let mut found = Vec::new();
+    find_benchmark_dirs(dir, 8, usize::MAX, &mut found).map_err(|e| IngestError::io(dir, e))?;
     // Classify each folder holding benchmark.json: a baseline folder of the tree layout
     // (its parent is the benchmark's directory) or a copied-out benchmark folder.
     let mut by_baseline: BTreeMap<String, Vec<(PathBuf, CBenchmark)>> = BTreeMap::new();

@@ -112,7 +112,6 @@ struct Reader<'a> {
     tail: std::collections::VecDeque<String>,
     bailed: Option<String>,
     warnings: Vec<String>,
-    version: Option<u32>,
 }
 
 /// Reads a TAP stream.
@@ -131,7 +130,6 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         tail: Default::default(),
         bailed: None,
         warnings: Vec::new(),
-        version: None,
     };
     let mut invalid_utf8 = 0u64;
     let mut any = false;
@@ -379,8 +377,7 @@ impl Reader<'_> {
             self.yaml = Some((indent, Vec::new()));
             return Ok(false);
         }
-        if let Some(v) = l.strip_prefix("TAP version ") {
-            self.version = v.trim().parse().ok();
+        if l.starts_with("TAP version ") {
             return Ok(true);
         }
         if let Some(reason) = l.strip_prefix("Bail out!") {
