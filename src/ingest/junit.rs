@@ -13,7 +13,8 @@
 //! * a test case repeated with the same suite, class and name in one run is a retry
 //!   (go-junit-report, gotestsum `--rerun-fails`, pytest-rerunfailures): its repetitions
 //!   become attempts, in file order, and the run's warnings say so;
-//! * Google Test's `status="notrun"` / `result="skipped"` mean skipped;
+//! * Google Test's `status="notrun"` / `result="skipped"` and CTest's `status="disabled"`
+//!   mean skipped;
 //! * times with thousands separators, ISO-8601 durations, or missing (unknown, not zero).
 //!
 //! What cannot be read is an error naming the file, line and column; what can be repaired
@@ -140,12 +141,90 @@ struct Parser<'a> {
     frames: Vec<(Frame, u64, Cow<'static, str>)>,
     /// Names of the open `<testsuite>` elements, innermost last.
     suites: Vec<Option<String>>,
+    /// What each open `<testsuite>` declares and what it holds (same order as `suites`).
+    suite_counts: Vec<SuiteCount>,
     case: Option<CaseDraft>,
     warnings: Vec<PendingWarning>,
     ignored: BTreeMap<String, u64>,
     unknown_entities: u64,
     cases_read: u64,
     property: Option<PropertyDraft>,
+}
+
+/// The counts a `<testsuite>` declares in its attributes, and what its test cases (nested
+/// suites included) turned out to hold. Producers differ in what they count: retries as
+/// one test or as several, Google Test's disabled tests apart from skipped ones. A count is
+/// reported only when it matches none of those readings; the test cases always win.
+#[derive(Default)]
+struct SuiteCount {
+    offset: u64,
+    tests: Option<u64>,
+    failures: Option<u64>,
+    errors: Option<u64>,
+    skipped: Option<u64>,
+    disabled: Option<u64>,
+    /// `<testcase>` elements.
+    elements: u64,
+    /// Elements that were not a repetition (retry) of an earlier one.
+    distinct: u64,
+    /// Elements whose own outcome is failed or errored.
+    failing: u64,
+    /// Elements whose own outcome is skipped.
+    skipped_seen: u64,
+}
+
+impl SuiteCount {
+    fn declared(attrs: &Attrs<'_>, offset: u64) -> Self {
+        let count = |key: &str| attrs.get(key).and_then(|v| v.trim().parse::<u64>().ok());
+        SuiteCount {
+            offset,
+            tests: count("tests"),
+            failures: count("failures"),
+            errors: count("errors"),
+            skipped: count("skipped").or_else(|| count("skips")),
+            disabled: count("disabled"),
+            ..SuiteCount::default()
+        }
+    }
+
+    /// What disagrees with the test cases, if anything.
+    fn disagreement(&self) -> Option<String> {
+        let mut said = Vec::new();
+        let mut held = Vec::new();
+        if let Some(t) = self.tests
+            && t != self.elements
+            && t != self.distinct
+        {
+            said.push(format!("tests=\"{t}\""));
+            held.push(if self.elements == self.distinct {
+                format!("{} test cases", self.elements)
+            } else {
+                format!("{} test cases ({} distinct)", self.elements, self.distinct)
+            });
+        }
+        if self.failures.is_some() || self.errors.is_some() {
+            let declared = self.failures.unwrap_or(0) + self.errors.unwrap_or(0);
+            if declared != self.failing {
+                said.push(format!("failures+errors={declared}"));
+                held.push(format!("{} failed or errored", self.failing));
+            }
+        }
+        if let Some(s) = self.skipped {
+            let with_disabled = s + self.disabled.unwrap_or(0);
+            if s != self.skipped_seen && with_disabled != self.skipped_seen {
+                said.push(format!("skipped={s}"));
+                held.push(format!("{} skipped", self.skipped_seen));
+            }
+        }
+        if said.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "the suite declares {} but holds {}; the test cases are used",
+            said.join(", "),
+            held.join(", ")
+        ))
+    }
 }
 
 /// A `<property>` being read: its value is the `value` attribute, else the element's text.
@@ -168,6 +247,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         builder,
         frames: Vec::new(),
         suites: Vec::new(),
+        suite_counts: Vec::new(),
         case: None,
         warnings: Vec::new(),
         ignored: BTreeMap::new(),
@@ -412,6 +492,7 @@ impl<'a> Parser<'a> {
                     self.builder.time.get_or_insert_with(|| ts.to_string());
                 }
                 self.suites.push(attrs.get("name").map(str::to_string));
+                self.suite_counts.push(SuiteCount::declared(&attrs, offset));
                 Frame::Suite
             }
             (Some(Frame::Suite) | Some(Frame::Suites), b"testcase") => {
@@ -515,7 +596,11 @@ impl<'a> Parser<'a> {
             },
             None => None,
         };
-        let not_run = attrs.get("status").is_some_and(|s| s == "notrun")
+        // Google Test: `status="notrun"`, `result="skipped"|"suppressed"`; CTest:
+        // `status="disabled"` (with no <skipped> child) and `status="notrun"`.
+        let not_run = attrs
+            .get("status")
+            .is_some_and(|s| s == "notrun" || s == "disabled")
             || attrs
                 .get("result")
                 .is_some_and(|r| r == "skipped" || r == "suppressed");
@@ -592,6 +677,14 @@ impl<'a> Parser<'a> {
         };
         if frame == Frame::Suite {
             self.suites.pop();
+            if let Some(count) = self.suite_counts.pop()
+                && let Some(message) = count.disagreement()
+            {
+                self.warnings.push(PendingWarning {
+                    offset: count.offset,
+                    message,
+                });
+            }
         }
         if frame == Frame::Case
             && let Some(case) = self.case.take()
@@ -762,7 +855,8 @@ impl<'a> Parser<'a> {
                 );
             }
         }
-        self.builder.add_case(
+        let status = attempts.last().map(|a| a.status);
+        let new = self.builder.add_case(
             super::CaseInput {
                 suite,
                 classname,
@@ -776,6 +870,15 @@ impl<'a> Parser<'a> {
             self.source,
             offset,
         );
+        for count in &mut self.suite_counts {
+            count.elements += 1;
+            count.distinct += u64::from(new);
+            match status {
+                Some(Status::Failed | Status::Errored) => count.failing += 1,
+                Some(Status::Skipped) => count.skipped_seen += 1,
+                _ => {}
+            }
+        }
     }
 }
 

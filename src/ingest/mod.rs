@@ -489,7 +489,8 @@ impl RunBuilder {
     }
 
     /// Adds a test case; a repetition of the same suite, class and name becomes more attempts.
-    pub fn add_case(&mut self, case: CaseInput, _source: &str, _offset: u64) {
+    /// Returns whether the case was a new test (not a repetition).
+    pub fn add_case(&mut self, case: CaseInput, _source: &str, _offset: u64) -> bool {
         use std::hash::BuildHasher;
         let hash = self.hasher.hash_one((
             case.suite.as_deref(),
@@ -535,7 +536,7 @@ impl RunBuilder {
             t.properties.extend(case.properties);
             self.repeated += 1;
             self.repeated_example.get_or_insert_with(|| t.id.clone());
-            return;
+            return false;
         }
         let last = case.attempts.last().cloned();
         let status = last
@@ -562,6 +563,7 @@ impl RunBuilder {
             tags: case.tags,
             properties: case.properties,
         });
+        true
     }
 
     /// Applies the identity rules and returns the run.
