@@ -11,7 +11,8 @@
 //!   group that failed while none of its subtests failed (a subtest plan not met, a `die`
 //!   between subtests) is kept as a failing test of its own, so its failure never vanishes.
 //! * Plans `1..N`: a stream or subtest that ends before its plan, or `Bail out!`, gives one
-//!   errored test per missing point (`test K`), with the last lines the stream printed.
+//!   errored test per missing point (`test K`; past 10 000 of them, one `tests K..N` for the
+//!   rest), the first with the last lines the stream printed.
 //! * YAML diagnostics (`---` … `...`, TAP 13): `duration_ms`, `message`/`error`, `name` (the
 //!   error's type), `stack`/`at`, `location` (file and line), `severity` are read; comment
 //!   lines (`# …`) after a failing point (Test::More's diagnostics) become its trace, and
@@ -113,6 +114,9 @@ struct Reader<'a> {
     bailed: Option<String>,
     warnings: Vec<String>,
 }
+
+/// Missing test points turned into one test each; the rest share one test.
+const MISSING_MAX: u64 = 10_000;
 
 /// Reads a TAP stream.
 pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestError> {
@@ -514,17 +518,27 @@ impl Reader<'_> {
             message,
             plan - level.points
         ));
-        for k in level.points + 1..=plan {
+        // One test per missing point, up to a bound: a plan of `1..10000000000` (a corrupt
+        // file) must not fill memory. Beyond it, one test stands for the rest of the range.
+        let first = level.points + 1;
+        let singles = (plan - level.points).min(MISSING_MAX);
+        for k in first..first + singles {
             let mut a = Attempt::new(Status::Errored);
             a.message = Some(message.clone());
             a.kind = Some("missing".into());
-            if !tail.is_empty() {
+            // The stream's last lines go with the first missing test only.
+            if k == first && !tail.is_empty() {
                 a.trace = Some(bound(&tail.join("\n"), TRACE_MAX, 0));
             }
+            let last = k + 1 == first + singles && k < plan;
             level.cases.push(CaseInput {
                 suite: None,
                 classname: None,
-                name: format!("test {k}"),
+                name: if last {
+                    format!("tests {k}..{plan}")
+                } else {
+                    format!("test {k}")
+                },
                 attempts: vec![a],
                 file: None,
                 line: None,
