@@ -141,6 +141,9 @@ fn read_options(f: Option<InputFormat>, criterion_baseline: Option<&String>) -> 
             InputFormat::Metrics => InFormat::Metrics,
             InputFormat::Tap => InFormat::Tap,
             InputFormat::GoTestJson => InFormat::GoTest,
+            InputFormat::LibtestJson => InFormat::Libtest,
+            InputFormat::PytestJson => InFormat::PytestJson,
+            InputFormat::Ctrf => InFormat::Ctrf,
         }),
         criterion_baseline: criterion_baseline.cloned(),
     }

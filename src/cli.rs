@@ -244,6 +244,12 @@ pub enum InputFormat {
     Tap,
     /// `go test -json` event stream.
     GoTestJson,
+    /// libtest JSON events (`cargo test -- -Z unstable-options --format json`, nextest).
+    LibtestJson,
+    /// pytest-json-report (`pytest --json-report`).
+    PytestJson,
+    /// CTRF JSON (ctrf.io).
+    Ctrf,
     /// regdiff snapshot JSON.
     Snapshot,
     /// A criterion output folder.

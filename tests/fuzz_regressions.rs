@@ -18,6 +18,9 @@ fn format_of(target: &str) -> Option<Format> {
         "hyperfine" => Some(Format::Hyperfine),
         "pytest_benchmark" => Some(Format::PytestBenchmark),
         "metrics" => Some(Format::Metrics),
+        "pytest_json" => Some(Format::PytestJson),
+        "libtest" => Some(Format::Libtest),
+        "ctrf" => Some(Format::Ctrf),
         other => panic!("tests/fixtures/fuzz/{other}: no fuzz target of that name"),
     }
 }

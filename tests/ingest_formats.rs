@@ -300,3 +300,285 @@ fn go_test_json_bad_input() {
             .any(|w| w.contains("stream ended before package `p`"))
     );
 }
+
+/// The counts a producer printed, from the summary file beside a fixture: every
+/// `<number> <word>` (or `<word>: <number>`) pair of the given lines, summed by word.
+fn console_counts(rel: &str, line_filter: &str) -> BTreeMap<String, u64> {
+    let text = std::fs::read_to_string(fixture(rel)).unwrap();
+    let re = regex::Regex::new(r"(\d+) ([a-z]+)").unwrap();
+    let mut m = BTreeMap::new();
+    for line in text.lines().filter(|l| l.contains(line_filter)) {
+        for c in re.captures_iter(line) {
+            *m.entry(c[2].to_string()).or_default() += c[1].parse::<u64>().unwrap();
+        }
+    }
+    assert!(
+        !m.is_empty(),
+        "{rel}: no counts in lines with `{line_filter}`"
+    );
+    m
+}
+
+fn attempts(s: &Snapshot) -> usize {
+    s.tests.iter().map(|t| t.attempts.len()).sum()
+}
+
+fn get<'a>(s: &'a Snapshot, id: &str) -> &'a regdiff::model::TestResult {
+    s.tests.iter().find(|t| t.id == id).unwrap_or_else(|| {
+        panic!(
+            "no test `{id}` in {:?}",
+            s.tests.iter().map(|t| &t.id).collect::<Vec<_>>()
+        )
+    })
+}
+
+/// pytest's console counts a test whose body passed and whose teardown failed twice (passed
+/// and error), an xfail apart from skips and an xpass apart from passes. regdiff has one
+/// status per test: the teardown error is errored, xfailed skipped, xpassed passed.
+fn pytest_console_as_statuses(
+    c: &BTreeMap<String, u64>,
+    teardown_errors: u64,
+) -> BTreeMap<&'static str, usize> {
+    let n = |k: &str| c.get(k).copied().unwrap_or(0);
+    BTreeMap::from([
+        ("errored", n("errors") as usize),
+        ("failed", n("failed") as usize),
+        (
+            "passed",
+            (n("passed") + n("xpassed") - teardown_errors) as usize,
+        ),
+        ("skipped", (n("skipped") + n("xfailed")) as usize),
+    ])
+}
+
+#[test]
+fn pytest_json_report_matches_pytest_and_tells_setup_errors_from_failures() {
+    // summary.txt: `= 5 failed, 8 passed, 3 skipped, 1 xfailed, 1 xpassed, 2 errors, 3 rerun`
+    let s = read("pytest-json/report.json");
+    let console = console_counts("pytest-json/summary.txt", "passed");
+    assert_eq!(counts(&s), pytest_console_as_statuses(&console, 1));
+    let setup = get(&s, "test_sample.py::test_setup_error");
+    assert_eq!(
+        (setup.status, setup.attempts[0].kind.as_deref()),
+        (Status::Errored, Some("setup"))
+    );
+    let teardown = get(&s, "test_sample.py::test_teardown_error");
+    assert_eq!(teardown.status, Status::Errored);
+    assert!(
+        teardown.attempts[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("the test body passed; teardown failed")
+    );
+    let body = get(&s, "test_sample.py::test_assert_failure");
+    assert_eq!(
+        (body.status, body.attempts[0].kind.as_deref()),
+        (Status::Failed, None)
+    );
+    assert!(
+        body.attempts[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("AssertionError")
+    );
+    // Parameters may hold `::`; the class name stops before them.
+    let param = get(&s, "test_sample.py::test_param[quote\"and::colons]");
+    assert_eq!(param.classname.as_deref(), Some("test_sample.py"));
+    // A rerun that passed: one failed attempt before the passing one. The 2 reruns of the
+    // test that never passed leave no trace in this format (pytest printed `3 rerun`).
+    let flaky = get(&s, "test_sample.py::test_flaky_passes_on_second_try");
+    let seq: Vec<Status> = flaky.attempts.iter().map(|a| a.status).collect();
+    assert_eq!(seq, [Status::Failed, Status::Passed]);
+    assert_eq!(attempts(&s), 20);
+    insta::assert_json_snapshot!("pytest-json", pinned(&s));
+    round_trips(&s);
+    // Without rerunfailures: `= 6 failed, 7 passed, 3 skipped, 1 xfailed, 1 xpassed, 2 errors`.
+    let s = read("pytest-json/report-noreruns.json");
+    let console = console_counts("pytest-json/summary-noreruns.txt", "passed");
+    assert_eq!(counts(&s), pytest_console_as_statuses(&console, 1));
+    assert_eq!(attempts(&s), s.tests.len());
+}
+
+#[test]
+fn libtest_json_matches_cargo_test() {
+    // summary.txt: one `test result:` line per binary (lib, tests/it.rs, doctests).
+    let s = read("libtest/libtest.json");
+    let c = console_counts("libtest/summary.txt", "test result");
+    assert_eq!(
+        counts(&s),
+        BTreeMap::from([
+            ("failed", c["failed"] as usize),
+            ("passed", c["passed"] as usize),
+            ("skipped", c["ignored"] as usize),
+        ])
+    );
+    assert_eq!(s.tests.len(), 17);
+    let eq = get(&s, "tests::fails_assert_eq");
+    assert_eq!(
+        eq.attempts[0].message.as_deref(),
+        Some(
+            "assertion `left == right` failed: one plus one should be three?\n  left: 2\n right: 3"
+        )
+    );
+    assert_eq!(
+        get(&s, "tests::should_panic_but_does_not").attempts[0]
+            .message
+            .as_deref(),
+        Some("test did not panic as expected at src/lib.rs:65:8")
+    );
+    assert_eq!(get(&s, "it_passes").suite.as_deref(), Some("binary 2"));
+    assert_eq!(
+        get(&s, "src/lib.rs - add (line 5)").suite.as_deref(),
+        Some("binary 3")
+    );
+    insta::assert_json_snapshot!("libtest-json", pinned(&s));
+    round_trips(&s);
+}
+
+#[test]
+fn nextest_libtest_json_matches_nextest_with_retries() {
+    // `Summary [...] 11 tests run: 6 passed (1 flaky), 5 failed, 3 skipped`, then one
+    // `FLAKY 2/3` and five `TRY 3 FAIL` lines.
+    for (file, summary) in [
+        (
+            "libtest/nextest-libtest-json-plus.json",
+            "libtest/nextest-summary.txt",
+        ),
+        (
+            "libtest/nextest-libtest-json.json",
+            "libtest/nextest-summary-libtest-json.txt",
+        ),
+    ] {
+        let s = read(file);
+        let c = console_counts(summary, "Summary");
+        assert_eq!(
+            counts(&s),
+            BTreeMap::from([
+                ("failed", c["failed"] as usize),
+                ("passed", c["passed"] as usize),
+                ("skipped", c["skipped"] as usize),
+            ]),
+            "{file}"
+        );
+        assert_eq!(s.tests.len() as u64, c["tests"] + c["skipped"], "{file}");
+        let flaky = get(&s, "sample::sample::tests::flaky_counter");
+        let seq: Vec<Status> = flaky.attempts.iter().map(|a| a.status).collect();
+        assert_eq!(seq, [Status::Failed, Status::Passed], "{file}");
+        let tries_3 = s.tests.iter().filter(|t| t.attempts.len() == 3).count();
+        assert_eq!(tries_3, 5, "{file}: five `TRY 3 FAIL` lines");
+        assert_eq!(get(&s, "sample::it::it_fails").status, Status::Failed);
+    }
+    let s = read("libtest/nextest-libtest-json-plus.json");
+    insta::assert_json_snapshot!("nextest-libtest-json", pinned(&s));
+    round_trips(&s);
+}
+
+#[test]
+fn libtest_json_keeps_a_test_that_never_ended() {
+    let dir = tempfile::tempdir().unwrap();
+    // A binary that aborted mid-run: `tests::b` started and no result followed.
+    let p = common::write(
+        dir.path(),
+        "abort.json",
+        concat!(
+            "{ \"type\": \"suite\", \"event\": \"started\", \"test_count\": 2 }\n",
+            "{ \"type\": \"test\", \"event\": \"started\", \"name\": \"tests::a\" }\n",
+            "{ \"type\": \"test\", \"event\": \"started\", \"name\": \"tests::b\" }\n",
+            "{ \"type\": \"test\", \"name\": \"tests::a\", \"event\": \"ok\", \"exec_time\": 0.1 }\n",
+            "error: test failed, to rerun pass `--lib`\n",
+            "{ \"type\": \"suite\", \"event\": \"started\", \"test_count\": 1 }\n",
+            "{ \"type\": \"test\", \"event\": \"started\", \"name\": \"c\" }\n",
+            "{ \"type\": \"test\", \"name\": \"c\", \"event\": \"ok\", \"exec_time\": 0.1 }\n",
+            "{ \"type\": \"suite\", \"event\": \"ok\", \"passed\": 1, \"failed\": 0, \"ignored\": 0, \"measured\": 0, \"filtered_out\": 0 }\n",
+        ),
+    );
+    let s = read_path(&p, ReadOptions::default()).unwrap().remove(0);
+    let b = get(&s, "tests::b");
+    assert_eq!(b.status, Status::Errored);
+    assert!(
+        b.attempts[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("abort.json:3 but no result followed")
+    );
+    assert_eq!(get(&s, "c").status, Status::Passed);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("1 line(s) that are not JSON events skipped"))
+    );
+}
+
+#[test]
+fn ctrf_from_jest_pytest_and_playwright_match_their_consoles() {
+    // jest: `Tests: 4 failed, 2 skipped, 1 todo, 6 passed, 13 total`; a todo is skipped.
+    let s = read("ctrf/ctrf-report.json");
+    let c = console_counts("ctrf/summary.txt", "Tests:");
+    assert_eq!(
+        counts(&s),
+        BTreeMap::from([
+            ("failed", c["failed"] as usize),
+            ("passed", c["passed"] as usize),
+            ("skipped", (c["skipped"] + c["todo"]) as usize),
+        ])
+    );
+    assert_eq!(s.tests.len() as u64, c["total"]);
+    // jest counts retries only: the earlier attempts are failed ones.
+    let flaky = get(
+        &s,
+        "retry.test.js::flaky: fails first, passes on 2nd attempt",
+    );
+    assert_eq!(flaky.attempts.len(), 2);
+    assert_eq!(
+        get(&s, "retry.test.js::fails on every attempt")
+            .attempts
+            .len(),
+        3
+    );
+    assert_eq!(
+        s.properties
+            .get("environment/branchName")
+            .map(String::as_str),
+        Some("main")
+    );
+    insta::assert_json_snapshot!("ctrf-jest", pinned(&s));
+    round_trips(&s);
+
+    // pytest-json-ctrf: the same pytest run as pytest-json/; fixture failures are errors.
+    let s = read("ctrf/pytest-ctrf-report.json");
+    let console = console_counts("ctrf/pytest-ctrf-summary.txt", "passed");
+    assert_eq!(counts(&s), pytest_console_as_statuses(&console, 1));
+    let always = get(&s, "test_sample.py::test_always_fails_all_reruns");
+    let seq: Vec<Status> = always.attempts.iter().map(|a| a.status).collect();
+    assert_eq!(seq, [Status::Failed; 3]);
+    assert_eq!(always.attempts[0].duration_s, Some(0.003));
+    assert_eq!(
+        get(&s, "test_sample.py::test_setup_error").status,
+        Status::Errored
+    );
+    insta::assert_json_snapshot!("ctrf-pytest", pinned(&s));
+    round_trips(&s);
+
+    // Playwright: `2 failed`, `1 flaky`, `3 skipped`, `3 passed`. test.fail() that passed
+    // is a failure; the per-test CTRF status alone would say passed.
+    let s = read("ctrf/playwright-ctrf-report.json");
+    let c = console_counts("ctrf/playwright-summary.txt", "");
+    assert_eq!(
+        counts(&s),
+        BTreeMap::from([
+            ("failed", c["failed"] as usize),
+            ("passed", (c["passed"] + c["flaky"]) as usize),
+            ("skipped", c["skipped"] as usize),
+        ])
+    );
+    let unexpected = get(
+        &s,
+        "sample.spec.js::expected to fail (test.fail) but passes",
+    );
+    assert_eq!(unexpected.status, Status::Failed);
+    insta::assert_json_snapshot!("ctrf-playwright", pinned(&s));
+    round_trips(&s);
+}

@@ -3,7 +3,8 @@
 //! Every format converts into [`crate::model`] at its boundary, in a file of its own. A path
 //! is one of:
 //!
-//! * a report file → one run: JUnit XML; TAP; `go test -json`; pytest-benchmark, Google Benchmark or hyperfine
+//! * a report file → one run: JUnit XML; TAP; `go test -json`; libtest / nextest JSON;
+//!   pytest-json-report; CTRF JSON; pytest-benchmark, Google Benchmark or hyperfine
 //!   JSON; Go benchmark text; regdiff's generic metrics JSON;
 //! * a regdiff snapshot file → one run;
 //! * a criterion output folder (`target/criterion` or per-benchmark folders) → one run;
@@ -15,13 +16,17 @@
 //! the snapshot.
 
 pub mod criterion;
+pub mod ctrf;
 pub mod gbench;
 pub mod gobench;
 pub mod gotest;
 pub mod hyperfine;
+pub mod json_stream;
 pub mod junit;
+pub mod libtest;
 pub mod metrics_json;
 pub mod pytest_benchmark;
+pub mod pytest_json;
 pub mod sanitize;
 pub mod snapshot;
 pub mod tap;
@@ -61,6 +66,12 @@ pub enum Format {
     Tap,
     /// `go test -json` event stream.
     GoTest,
+    /// pytest-json-report JSON.
+    PytestJson,
+    /// libtest / cargo-nextest JSON events.
+    Libtest,
+    /// CTRF JSON.
+    Ctrf,
 }
 
 impl Format {
@@ -77,12 +88,15 @@ impl Format {
             Format::Metrics => "metrics",
             Format::Tap => "tap",
             Format::GoTest => "go-test-json",
+            Format::PytestJson => "pytest-json",
+            Format::Libtest => "libtest-json",
+            Format::Ctrf => "ctrf",
         }
     }
 }
 
 /// What detection tried, for messages about unknown files.
-const TRIED: &str = "JUnit XML; TAP; go test -json; regdiff snapshot or metrics JSON; pytest-benchmark, Google Benchmark or hyperfine JSON; Go benchmark text; a criterion folder";
+const TRIED: &str = "JUnit XML; TAP; go test -json; libtest or nextest JSON; pytest-json-report; CTRF JSON; regdiff snapshot or metrics JSON; pytest-benchmark, Google Benchmark or hyperfine JSON; Go benchmark text; a criterion folder";
 
 /// How to read inputs.
 #[derive(Debug, Clone, Default)]
@@ -125,8 +139,14 @@ fn detect_bytes(head: &[u8]) -> Result<Format, String> {
             let has = |k: &str| text.contains(&format!("\"{k}\""));
             if gotest::sniff(body) {
                 Ok(Format::GoTest)
+            } else if libtest::sniff(body) {
+                Ok(Format::Libtest)
             } else if text.contains("\"regdiff.metrics/") {
                 Ok(Format::Metrics)
+            } else if ctrf::sniff(&text) {
+                Ok(Format::Ctrf)
+            } else if pytest_json::sniff(&text) {
+                Ok(Format::PytestJson)
             } else if has("machine_info") || (has("benchmarks") && has("fullname")) {
                 Ok(Format::PytestBenchmark)
             } else if has("context") || (has("benchmarks") && (has("run_name") || has("real_time")))
@@ -164,6 +184,9 @@ fn add_file(path: &Path, format: Format, builder: &mut RunBuilder) -> Result<(),
         Format::Junit => junit::read_file(path, builder),
         Format::Tap => tap::read_file(path, builder),
         Format::GoTest => gotest::read_file(path, builder),
+        Format::PytestJson => pytest_json::read_file(path, builder),
+        Format::Libtest => libtest::read_file(path, builder),
+        Format::Ctrf => ctrf::read_file(path, builder),
         Format::PytestBenchmark => pytest_benchmark::read_file(path, &read(path)?, builder),
         Format::GoogleBenchmark => gbench::read_file(path, &read(path)?, builder),
         Format::Hyperfine => hyperfine::read_file(path, &read(path)?, builder),
@@ -691,8 +714,26 @@ mod tests {
         assert!(detect_bytes(b"   \n").unwrap_err().contains("empty"));
         let e = detect_bytes(b"hello world").unwrap_err();
         assert!(
-            e.contains("tried: JUnit XML; TAP; go test -json; regdiff snapshot"),
+            e.contains("tried: JUnit XML; TAP; go test -json; libtest or nextest JSON; pytest-json-report; CTRF JSON; regdiff snapshot"),
             "{e}"
+        );
+        assert_eq!(
+            detect_bytes(b"{ \"type\": \"suite\", \"event\": \"started\", \"test_count\": 2 }\n"),
+            Ok(Format::Libtest)
+        );
+        assert_eq!(
+            detect_bytes(
+                b"{\"created\": 1.5, \"exitcode\": 1, \"tests\": [{\"nodeid\": \"a.py::t\"}]}"
+            ),
+            Ok(Format::PytestJson)
+        );
+        assert_eq!(
+            detect_bytes(b"{\"reportFormat\": \"CTRF\", \"results\": {\"tool\": {}}}"),
+            Ok(Format::Ctrf)
+        );
+        assert_eq!(
+            detect_bytes(b"{\"results\": {\"tool\": {\"name\": \"jest\"}, \"summary\": {}}}"),
+            Ok(Format::Ctrf)
         );
         assert_eq!(
             detect_bytes(b"TAP version 13\n1..1\nok 1 - a\n"),

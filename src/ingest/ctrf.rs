@@ -1,0 +1,285 @@
+//! CTRF JSON (Common Test Report Format, <https://ctrf.io>), read test by test.
+//!
+//! * Identity: the suite path (`suite`, a string `file > describe` or an array, joined with
+//!   ` > `) is the class name and `name` the name; when the name already starts with the
+//!   suite's first part (pytest's node ids), the name alone is the id.
+//! * Statuses: `passed`, `failed`, `skipped` and `pending` as named (pending is skipped).
+//!   `other` is skipped only when its `rawStatus` says the test did not run (`todo`,
+//!   `pending`, `disabled`, `skipped`); any other `other` is errored, never a pass.
+//!   A failure of a pytest fixture (`rawStatus` `setup_failed` / `teardown_failed`) is errored,
+//!   not a failure of the test body. Playwright's `test.fail()` (annotation `fail`): the raw
+//!   outcome decides — an expected failure is passed, an unexpected pass failed.
+//! * Attempts: `retryAttempts` are the attempts before the last, in order; the test itself is
+//!   the last. With only a `retries` count (or `flaky: true`), the earlier attempts are failed
+//!   ones of unknown duration: a retry follows a failure.
+//! * `duration` is in milliseconds. `results.environment` goes to the run's properties
+//!   (`branchName` and `commit` to the run), `summary.start` (epoch ms) is the run's time.
+//! * A summary whose test count disagrees with the tests is reported; the tests win.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::json_stream::stream_array;
+use super::text::bound;
+use super::{CaseInput, RunBuilder};
+use crate::error::IngestError;
+use crate::model::{Attempt, Status};
+
+const MESSAGE_MAX: usize = 8 << 10;
+const TRACE_MAX: usize = 48 << 10;
+const OUTPUT_MAX: usize = 8 << 10;
+
+#[derive(Deserialize)]
+struct CTest {
+    name: String,
+    status: String,
+    #[serde(default, rename = "rawStatus")]
+    raw_status: Option<String>,
+    #[serde(default)]
+    duration: Option<f64>,
+    #[serde(default)]
+    suite: Option<Value>,
+    #[serde(default, rename = "filePath")]
+    file_path: Option<String>,
+    #[serde(default)]
+    line: Option<u32>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    trace: Option<String>,
+    #[serde(default)]
+    retries: Option<u32>,
+    #[serde(default)]
+    flaky: Option<bool>,
+    #[serde(default, rename = "retryAttempts")]
+    retry_attempts: Vec<CAttempt>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    stdout: Option<Value>,
+    #[serde(default)]
+    stderr: Option<Value>,
+    #[serde(default)]
+    extra: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct CAttempt {
+    status: String,
+    #[serde(default)]
+    duration: Option<f64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    trace: Option<String>,
+}
+
+/// Whether the first bytes look like a CTRF report.
+pub fn sniff(text: &str) -> bool {
+    text.contains("\"reportFormat\"")
+        || (text.contains("\"results\"")
+            && text.contains("\"tool\"")
+            && text.contains("\"summary\""))
+}
+
+/// Reads a CTRF report.
+pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestError> {
+    let source = path.display().to_string();
+    let mut warnings: Vec<String> = Vec::new();
+    let streamed = stream_array(
+        path,
+        &["results", "tests"],
+        &["environment", "summary"],
+        "CTRF report",
+        |t: CTest| {
+            let case = convert(t, &mut warnings)?;
+            builder.add_case(case, &source, 0);
+            Ok(())
+        },
+    )?;
+    if !streamed.found {
+        return Err(IngestError::unusable(
+            path,
+            "no `results.tests` array: expected a CTRF report (https://ctrf.io)",
+        ));
+    }
+    let summary = streamed.kept.get("summary");
+    if let Some(start) = summary.and_then(|s| s.get("start")).and_then(Value::as_i64)
+        && let Ok(ts) = jiff::Timestamp::from_millisecond(start)
+    {
+        builder.time.get_or_insert_with(|| ts.to_string());
+    }
+    if let Some(total) = summary.and_then(|s| s.get("tests")).and_then(Value::as_u64)
+        && total != streamed.elements
+    {
+        warnings.push(format!(
+            "the summary says {total} tests but the report holds {}; the tests are used",
+            streamed.elements
+        ));
+    }
+    if let Some(Value::Object(env)) = streamed.kept.get("environment") {
+        for (k, v) in env {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            match k.as_str() {
+                "branchName" => builder.run.branch = Some(v.clone()),
+                "commit" => builder.run.commit = Some(v.clone()),
+                _ => {}
+            }
+            builder.properties.insert(format!("environment/{k}"), v);
+        }
+    }
+    if streamed.elements == 0 {
+        warnings.push("the report holds no tests".into());
+    }
+    builder
+        .warnings
+        .extend(warnings.into_iter().map(|w| format!("{source}: {w}")));
+    Ok(())
+}
+
+fn suite_parts(v: &Option<Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => s.split(" > ").map(str::to_string).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|p| match p {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn lines(v: &Option<Value>) -> Option<String> {
+    let text = match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|l| {
+                l.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| l.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => return None,
+    };
+    (!text.trim().is_empty()).then(|| bound(&text, OUTPUT_MAX, OUTPUT_MAX))
+}
+
+fn status_of(
+    status: &str,
+    raw: Option<&str>,
+    name: &str,
+) -> Result<(Status, Option<String>), String> {
+    Ok(match (status, raw) {
+        (_, Some(r @ ("setup_failed" | "teardown_failed"))) => (
+            Status::Errored,
+            Some(r.trim_end_matches("_failed").to_string()),
+        ),
+        ("passed", _) => (Status::Passed, None),
+        ("failed", _) => (Status::Failed, None),
+        ("skipped", r) => (
+            Status::Skipped,
+            r.filter(|r| *r != "skipped").map(str::to_string),
+        ),
+        ("pending", _) => (Status::Skipped, Some("pending".into())),
+        ("other", Some(r @ ("todo" | "pending" | "disabled" | "skipped"))) => {
+            (Status::Skipped, Some(r.to_string()))
+        }
+        ("other", r) => (
+            Status::Errored,
+            Some(format!("other ({})", r.unwrap_or("no rawStatus"))),
+        ),
+        (other, _) => {
+            return Err(format!(
+                "test `{name}` has status `{other}`; expected passed, failed, skipped, pending or other"
+            ));
+        }
+    })
+}
+
+fn convert(t: CTest, warnings: &mut Vec<String>) -> Result<CaseInput, String> {
+    let (mut status, mut kind) = status_of(&t.status, t.raw_status.as_deref(), &t.name)?;
+    let mut message = t.message.as_deref().map(|m| bound(m, MESSAGE_MAX, 0));
+    let expected_to_fail = t
+        .extra
+        .as_ref()
+        .and_then(|e| e.get("annotations"))
+        .and_then(Value::as_array)
+        .is_some_and(|a| {
+            a.iter()
+                .any(|x| x.get("type") == Some(&Value::from("fail")))
+        });
+    if expected_to_fail {
+        match t.raw_status.as_deref() {
+            Some("passed") => {
+                status = Status::Failed;
+                kind = Some("unexpected pass".into());
+                message = Some("[regdiff] expected to fail (test.fail), but passed".into());
+            }
+            Some("failed") => status = Status::Passed,
+            _ => {}
+        }
+    }
+    let mut last = Attempt::new(status);
+    last.duration_s = t.duration.map(|ms| ms / 1000.0);
+    last.kind = kind;
+    last.message = message;
+    last.trace = t.trace.as_deref().map(|s| bound(s, TRACE_MAX, 0));
+    last.stdout = lines(&t.stdout);
+    last.stderr = lines(&t.stderr);
+    let counted = t.retries.unwrap_or(0).max(u32::from(t.flaky == Some(true)));
+    let unrecorded = (counted as usize).saturating_sub(t.retry_attempts.len());
+    if unrecorded > 0 && !t.retry_attempts.is_empty() {
+        warnings.push(format!(
+            "test `{}` says {} retries but lists {} earlier attempts",
+            t.name,
+            counted,
+            t.retry_attempts.len()
+        ));
+    }
+    let mut attempts = Vec::with_capacity(1 + unrecorded + t.retry_attempts.len());
+    for _ in 0..unrecorded {
+        let mut a = Attempt::new(Status::Failed);
+        a.kind = Some("retry".into());
+        a.message = Some(
+            "[regdiff] the report counts this attempt but does not describe it; a retry follows a failure"
+                .into(),
+        );
+        attempts.push(a);
+    }
+    for r in &t.retry_attempts {
+        let (st, k) = status_of(&r.status, None, &t.name)?;
+        let mut a = Attempt::new(st);
+        a.kind = k;
+        a.duration_s = r.duration.map(|ms| ms / 1000.0);
+        a.message = r.message.as_deref().map(|m| bound(m, MESSAGE_MAX, 0));
+        a.trace = r.trace.as_deref().map(|s| bound(s, TRACE_MAX, 0));
+        attempts.push(a);
+    }
+    attempts.push(last);
+    let suite = suite_parts(&t.suite);
+    let classname = match suite.first() {
+        Some(first) if t.name.starts_with(first.as_str()) => None,
+        Some(_) => Some(suite.join(" > ")),
+        None => None,
+    };
+    Ok(CaseInput {
+        suite: None,
+        classname,
+        name: t.name,
+        attempts,
+        file: t.file_path,
+        line: t.line,
+        tags: t.tags,
+        properties: BTreeMap::new(),
+    })
+}

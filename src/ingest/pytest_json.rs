@@ -1,0 +1,265 @@
+//! pytest-json-report (`pytest --json-report`), read test by test.
+//!
+//! * Identity: the test's `nodeid` (`tests/test_a.py::TestX::test_y[param]`) is its id; the
+//!   class name is the part before the last `::` that comes before any `[` of the parameters
+//!   (a parameter may hold `::`), the name is the rest.
+//! * Outcomes are per phase (`setup`, `call`, `teardown`). A failing `call` is a failure of
+//!   the test body (`failed`); a failing `setup` or `teardown` is an error of the test's
+//!   surroundings (`errored`, type `setup` or `teardown`), not a body failure, even when the
+//!   body passed. `xfailed` is skipped (an expected failure), `xpassed` passed.
+//! * `rerun` (pytest-rerunfailures) is a test that passed after failing: the report keeps
+//!   only the last attempt, so the earlier one is recorded as a failed attempt of unknown
+//!   duration. Reruns of a test that never passed leave no trace in this format.
+//! * Durations: the sum of the phases' `duration` (seconds), as pytest's JUnit writer does.
+//! * `created` (epoch seconds) is the run's time; `environment` goes to the run's properties.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::json_stream::stream_array;
+use super::text::bound;
+use super::{CaseInput, RunBuilder};
+use crate::error::IngestError;
+use crate::model::{Attempt, Status};
+
+const MESSAGE_MAX: usize = 8 << 10;
+const TRACE_MAX: usize = 48 << 10;
+const OUTPUT_MAX: usize = 8 << 10;
+
+#[derive(Deserialize)]
+struct PTest {
+    nodeid: String,
+    #[serde(default)]
+    lineno: Option<u32>,
+    outcome: String,
+    #[serde(default)]
+    setup: Option<PPhase>,
+    #[serde(default)]
+    call: Option<PPhase>,
+    #[serde(default)]
+    teardown: Option<PPhase>,
+}
+
+#[derive(Deserialize)]
+struct PPhase {
+    #[serde(default)]
+    duration: Option<f64>,
+    #[serde(default)]
+    outcome: Option<String>,
+    #[serde(default)]
+    crash: Option<PCrash>,
+    #[serde(default)]
+    longrepr: Option<Value>,
+    #[serde(default)]
+    stdout: Option<String>,
+    #[serde(default)]
+    stderr: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PCrash {
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// Whether the first bytes look like a pytest-json-report document.
+pub fn sniff(text: &str) -> bool {
+    text.contains("\"nodeid\"")
+        && (text.contains("\"collectors\"") || text.contains("\"exitcode\""))
+}
+
+/// Splits a node id into (class name, name).
+fn split_nodeid(nodeid: &str) -> (Option<String>, String) {
+    let params = nodeid.find('[').unwrap_or(nodeid.len());
+    match nodeid[..params].rfind("::") {
+        Some(i) => (Some(nodeid[..i].to_string()), nodeid[i + 2..].to_string()),
+        None => (None, nodeid.to_string()),
+    }
+}
+
+/// Reads a pytest-json-report file.
+pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestError> {
+    let source = path.display().to_string();
+    let mut rerun = 0u64;
+    let streamed = stream_array(
+        path,
+        &["tests"],
+        &["created", "environment", "summary"],
+        "pytest-json-report file",
+        |t: PTest| {
+            rerun += u64::from(t.outcome == "rerun");
+            let case = convert(t)?;
+            builder.add_case(case, &source, 0);
+            Ok(())
+        },
+    )?;
+    if !streamed.found {
+        return Err(IngestError::unusable(
+            path,
+            "no `tests` array: expected a pytest-json-report file (pytest --json-report)",
+        ));
+    }
+    if let Some(created) = streamed.kept.get("created").and_then(Value::as_f64)
+        && let Ok(ts) = jiff::Timestamp::from_microsecond((created * 1e6) as i64)
+    {
+        builder.time.get_or_insert_with(|| ts.to_string());
+    }
+    if let Some(Value::Object(env)) = streamed.kept.get("environment") {
+        for (k, v) in env {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            builder.properties.insert(format!("environment/{k}"), v);
+        }
+    }
+    if let Some(total) = streamed
+        .kept
+        .get("summary")
+        .and_then(|s| s.get("total"))
+        .and_then(Value::as_u64)
+        && total != streamed.elements
+    {
+        builder.warnings.push(format!(
+            "{source}: the summary says {total} tests but the file holds {}; the tests are used",
+            streamed.elements
+        ));
+    }
+    if rerun > 0 {
+        builder.warnings.push(format!(
+            "{source}: {rerun} test(s) passed on a rerun; pytest-json-report keeps only the last attempt, so each earlier one is recorded as one failed attempt"
+        ));
+    }
+    if streamed.elements == 0 {
+        builder
+            .warnings
+            .push(format!("{source}: the report holds no tests"));
+    }
+    Ok(())
+}
+
+fn convert(t: PTest) -> Result<CaseInput, String> {
+    let failed = |p: &Option<PPhase>| {
+        p.as_ref()
+            .is_some_and(|p| p.outcome.as_deref() == Some("failed"))
+    };
+    let (status, kind, culprit) = match t.outcome.as_str() {
+        "passed" | "xpassed" => (Status::Passed, None, None),
+        "rerun" => (Status::Passed, None, None),
+        "skipped" | "xfailed" => {
+            let phase = if t.call.is_some() { &t.call } else { &t.setup };
+            (
+                Status::Skipped,
+                (t.outcome == "xfailed").then(|| "xfailed".to_string()),
+                phase.as_ref(),
+            )
+        }
+        "failed" | "error" => {
+            if failed(&t.setup) {
+                (Status::Errored, Some("setup".to_string()), t.setup.as_ref())
+            } else if failed(&t.call) {
+                (Status::Failed, None, t.call.as_ref())
+            } else if failed(&t.teardown) {
+                (
+                    Status::Errored,
+                    Some("teardown".to_string()),
+                    t.teardown.as_ref(),
+                )
+            } else if t.outcome == "error" {
+                (Status::Errored, None, None)
+            } else {
+                (Status::Failed, None, None)
+            }
+        }
+        other => {
+            return Err(format!(
+                "test `{}` has outcome `{other}`; expected passed, failed, error, skipped, xfailed, xpassed or rerun",
+                t.nodeid
+            ));
+        }
+    };
+    let phases = [&t.setup, &t.call, &t.teardown];
+    let durations: Vec<f64> = phases
+        .iter()
+        .filter_map(|p| p.as_ref().and_then(|p| p.duration))
+        .collect();
+    let mut a = Attempt::new(status);
+    a.duration_s = (!durations.is_empty()).then(|| durations.iter().sum());
+    a.kind = kind;
+    if let Some(p) = culprit {
+        let longrepr = match &p.longrepr {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Null) | None => None,
+            Some(other) => Some(other.to_string()),
+        };
+        a.message = p
+            .crash
+            .as_ref()
+            .and_then(|c| c.message.as_deref())
+            .or(longrepr.as_deref().filter(|_| status == Status::Skipped))
+            .map(|m| bound(m, MESSAGE_MAX, 0));
+        if status != Status::Skipped {
+            a.trace = longrepr.map(|l| bound(&l, TRACE_MAX, 0));
+        }
+    }
+    if a.kind.as_deref() == Some("teardown") {
+        a.message = Some(format!(
+            "[regdiff] the test body passed; teardown failed: {}",
+            a.message.as_deref().unwrap_or("")
+        ));
+    }
+    let joined = |get: fn(&PPhase) -> Option<&String>| {
+        let parts: Vec<&str> = phases
+            .iter()
+            .filter_map(|p| p.as_ref().and_then(get).map(String::as_str))
+            .filter(|s| !s.is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| bound(&parts.join(""), OUTPUT_MAX, OUTPUT_MAX))
+    };
+    a.stdout = joined(|p| p.stdout.as_ref());
+    a.stderr = joined(|p| p.stderr.as_ref());
+    let mut attempts = Vec::with_capacity(2);
+    if t.outcome == "rerun" {
+        let mut earlier = Attempt::new(Status::Failed);
+        earlier.kind = Some("rerun".into());
+        earlier.message = Some(
+            "[regdiff] pytest-json-report keeps only the last attempt; an earlier one failed"
+                .into(),
+        );
+        attempts.push(earlier);
+    }
+    attempts.push(a);
+    let file = t.nodeid.split("::").next().map(str::to_string);
+    let (classname, name) = split_nodeid(&t.nodeid);
+    Ok(CaseInput {
+        suite: None,
+        classname,
+        name,
+        attempts,
+        file,
+        line: t.lineno.map(|l| l + 1),
+        tags: Vec::new(),
+        properties: BTreeMap::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_ids_split_before_parameters() {
+        assert_eq!(
+            split_nodeid("t.py::TestA::test_b[x::y]"),
+            (Some("t.py::TestA".into()), "test_b[x::y]".into())
+        );
+        assert_eq!(
+            split_nodeid("t.py::test_c"),
+            (Some("t.py".into()), "test_c".into())
+        );
+        assert_eq!(split_nodeid("weird"), (None, "weird".into()));
+    }
+}
