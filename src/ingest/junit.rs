@@ -372,6 +372,15 @@ impl<'a> Parser<'a> {
                 Event::End(_) => self.close(offset)?,
                 Event::Text(t) => {
                     let text = t.xml10_content();
+                    if !seen_root && !text.trim().is_empty() {
+                        let start: String = text.trim().chars().take(20).collect();
+                        return Err(ParseFailure::At {
+                            offset: reader.buffer_position() - t.len() as u64,
+                            message: format!(
+                                "text `{start}` before any element: not an XML document (expected a JUnit report)"
+                            ),
+                        });
+                    }
                     self.text(&text);
                 }
                 Event::CData(t) => {

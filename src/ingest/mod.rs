@@ -93,6 +93,25 @@ impl Format {
             Format::Ctrf => "ctrf",
         }
     }
+
+    /// What a file of this format is, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::Junit => "a JUnit XML report",
+            Format::Snapshot => "a regdiff snapshot",
+            Format::Criterion => "a criterion output folder",
+            Format::PytestBenchmark => "a pytest-benchmark JSON file",
+            Format::GoogleBenchmark => "a Google Benchmark JSON file",
+            Format::Hyperfine => "a hyperfine JSON file",
+            Format::GoBench => "Go benchmark output",
+            Format::Metrics => "a regdiff metrics JSON file",
+            Format::Tap => "a TAP stream",
+            Format::GoTest => "a go test -json event stream",
+            Format::PytestJson => "a pytest-json-report file",
+            Format::Libtest => "libtest or nextest JSON events",
+            Format::Ctrf => "a CTRF JSON report",
+        }
+    }
 }
 
 /// What detection tried, for messages about unknown files.
@@ -180,6 +199,17 @@ fn detect_bytes(head: &[u8]) -> Result<Format, String> {
 /// Reads one report file of a known format into `builder`. Snapshots are not report files.
 fn add_file(path: &Path, format: Format, builder: &mut RunBuilder) -> Result<(), IngestError> {
     let read = |path: &Path| std::fs::read(path).map_err(|e| IngestError::io(path, e));
+    if format != Format::Criterion
+        && std::fs::metadata(path)
+            .map_err(|e| IngestError::io(path, e))?
+            .len()
+            == 0
+    {
+        return Err(IngestError::unusable(
+            path,
+            format!("the file is empty: expected {}", format.describe()),
+        ));
+    }
     match format {
         Format::Junit => junit::read_file(path, builder),
         Format::Tap => tap::read_file(path, builder),
