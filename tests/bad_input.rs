@@ -100,8 +100,10 @@ fn every_format_rejects_empty_truncated_and_foreign_files_clearly() {
                 truncated.to_str().unwrap(),
             ]);
             let out = String::from_utf8(out).unwrap();
-            let re = regex::Regex::new(r"cut-tap:\d+: planned 7 tests but the stream ended after \d; \d missing test\(s\) counted as errors").unwrap();
-            if code != 0 || !re.is_match(&out) {
+            let warned = out.contains("cut-tap:")
+                && out.contains("planned 7 tests but the stream ended after")
+                && out.contains("missing test(s) counted as errors");
+            if code != 0 || !warned {
                 problems.push(format!("tap cut: exit {code}: {out}"));
             }
         } else {
