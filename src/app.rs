@@ -21,6 +21,7 @@ use crate::cli::{
 };
 use crate::compare::{Inputs, analyse};
 use crate::config::Config;
+use crate::ingest::idmap::IdMap;
 use crate::ingest::{self, Format as InFormat, ReadOptions};
 use crate::model::Snapshot;
 use crate::report::{Format, RenderOptions, renderer};
@@ -106,11 +107,24 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<ExitStatus> {
     let config = load_config(cli.config.as_deref())?;
     let store = FsStore::new(&cli.store);
+    let args: Vec<(String, String)> = cli
+        .id_map
+        .iter()
+        .map(|a| IdMap::parse_arg(a))
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow!(e))?;
+    let id_map = IdMap::new(
+        config.id_map_rules().chain(
+            args.iter()
+                .map(|(p, r)| (p.as_str(), r.as_str(), "--id-map".to_string())),
+        ),
+    )
+    .map_err(|e| anyhow!(e))?;
     match &cli.command {
-        Command::Compare(args) => compare(cli, args, &config, &store, io),
-        Command::Record(args) => record(args, &config, &store, io),
+        Command::Compare(args) => compare(cli, args, &config, &id_map, &store, io),
+        Command::Record(args) => record(args, &config, &id_map, &store, io),
         Command::List(args) => list(args, &store, io),
-        Command::Show(args) => show(args, &store, io),
+        Command::Show(args) => show(args, &id_map, &store, io),
     }
 }
 
@@ -128,8 +142,13 @@ fn load_config(path: Option<&Path>) -> Result<Config> {
     }
 }
 
-fn read_options(f: Option<InputFormat>, criterion_baseline: Option<&String>) -> ReadOptions {
+fn read_options(
+    f: Option<InputFormat>,
+    criterion_baseline: Option<&String>,
+    id_map: &IdMap,
+) -> ReadOptions {
     ReadOptions {
+        id_map: id_map.clone(),
         format: f.map(|f| match f {
             InputFormat::Junit => InFormat::Junit,
             InputFormat::Snapshot => InFormat::Snapshot,
@@ -176,6 +195,19 @@ struct Resolved {
     from_store: bool,
 }
 
+impl Resolved {
+    /// A stored run, with the id map applied.
+    fn stored(s: &Stored, id_map: &IdMap) -> Resolved {
+        let mut snapshot = s.snapshot.clone();
+        id_map.apply(&mut snapshot);
+        Resolved {
+            id: s.id.clone(),
+            snapshot,
+            from_store: true,
+        }
+    }
+}
+
 /// Reads a SPEC that is an existing path.
 fn read_spec_path(spec: &str, opts: &ReadOptions) -> Result<Vec<Resolved>> {
     let snaps = ingest::read_path(Path::new(spec), opts.clone())?;
@@ -214,11 +246,7 @@ fn resolve(spec: &str, opts: &ReadOptions, store: &mut LazyStore<'_>) -> Result<
     })?;
     Ok(picked
         .into_iter()
-        .map(|s: &Stored| Resolved {
-            id: s.id.clone(),
-            snapshot: s.snapshot.clone(),
-            from_store: true,
-        })
+        .map(|s: &Stored| Resolved::stored(s, &opts.id_map))
         .collect())
 }
 
@@ -226,6 +254,7 @@ fn compare(
     cli: &Cli,
     args: &CompareArgs,
     config: &Config,
+    id_map: &IdMap,
     store: &FsStore,
     io: &mut Io<'_>,
 ) -> Result<ExitStatus> {
@@ -289,7 +318,7 @@ fn compare(
             "compare needs a base side: `regdiff compare BASE HEAD` or --base SPEC (or --allow-missing-base)"
         );
     }
-    let opts = read_options(args.input_format, args.criterion_baseline.as_ref());
+    let opts = read_options(args.input_format, args.criterion_baseline.as_ref(), id_map);
     let opts = &opts;
     let mut lazy = LazyStore {
         store,
@@ -378,11 +407,7 @@ fn compare(
                     history = loaded.snapshots[..oldest]
                         .iter()
                         .filter(|s| s.snapshot.run.branch.as_deref() == Some(branch.as_str()))
-                        .map(|s| Resolved {
-                            id: s.id.clone(),
-                            snapshot: s.snapshot.clone(),
-                            from_store: true,
-                        })
+                        .map(|s| Resolved::stored(s, &opts.id_map))
                         .collect();
                 }
             }
@@ -559,12 +584,13 @@ fn parse_pairs(items: &[String], what: &str) -> Result<BTreeMap<String, String>>
 fn record(
     args: &RecordArgs,
     config: &Config,
+    id_map: &IdMap,
     store: &FsStore,
     io: &mut Io<'_>,
 ) -> Result<ExitStatus> {
     let mut snap = ingest::read_one_run(
         &args.paths,
-        read_options(args.input_format, args.criterion_baseline.as_ref()),
+        read_options(args.input_format, args.criterion_baseline.as_ref(), id_map),
     )?;
     // Recording a snapshot file imports a run made elsewhere: its fingerprint is its own.
     let imported = args.paths.len() == 1
@@ -739,12 +765,12 @@ fn list(args: &ListArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus>
     })
 }
 
-fn show(args: &ShowArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
+fn show(args: &ShowArgs, id_map: &IdMap, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
     let mut lazy = LazyStore {
         store,
         loaded: None,
     };
-    let opts = read_options(args.input_format, args.criterion_baseline.as_ref());
+    let opts = read_options(args.input_format, args.criterion_baseline.as_ref(), id_map);
     let runs = resolve(&args.spec, &opts, &mut lazy)?;
     match args.format {
         ShowFormat::Json => {

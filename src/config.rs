@@ -27,6 +27,10 @@
 //!
 //! [record]
 //! env = ["RUSTFLAGS", "NODE_VERSION"]   # environment variables kept in the fingerprint
+//!
+//! [[id_map]]                        # rewrite ids that embed random values (see ingest::idmap)
+//! pattern = "tmp_[0-9a-f]{6,}"
+//! replace = "tmp_<hex>"
 //! ```
 
 use std::collections::BTreeMap;
@@ -60,6 +64,19 @@ pub struct Config {
     /// How metrics are judged.
     #[serde(default)]
     pub metrics: MetricsConfig,
+    /// Rewrites of test and metric ids (regular expressions), in order.
+    #[serde(default)]
+    pub id_map: Vec<IdMapRule>,
+}
+
+/// One id rewrite: every match of `pattern` in an id becomes `replace` (`$1` for groups).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdMapRule {
+    /// Regular expression (Rust `regex` syntax) over the id.
+    pub pattern: String,
+    /// Replacement text.
+    pub replace: String,
 }
 
 /// How metrics (benchmarks, sizes, test durations) are judged.
@@ -245,11 +262,23 @@ impl Config {
         Ok(config)
     }
 
+    /// The `[[id_map]]` rules as (pattern, replacement, where) triples.
+    pub fn id_map_rules(&self) -> impl Iterator<Item = (&str, &str, String)> {
+        self.id_map.iter().enumerate().map(|(i, r)| {
+            (
+                r.pattern.as_str(),
+                r.replace.as_str(),
+                format!("[[id_map]] #{}", i + 1),
+            )
+        })
+    }
+
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
         let invalid = |m: String| ConfigError::Invalid {
             path: path.to_path_buf(),
             message: m,
         };
+        crate::ingest::idmap::IdMap::new(self.id_map_rules()).map_err(invalid)?;
         let a = &self.attribution;
         if !(a.alpha > 0.0 && a.alpha < 1.0) {
             return Err(invalid(format!(

@@ -693,3 +693,70 @@ fn the_readme_configuration_example_is_accepted() {
     let gate = config.gate.expect("the example has a [gate] section");
     assert_eq!(gate.budgets.get("parse/*").map(|b| b.0), Some(0.03));
 }
+
+#[test]
+fn id_map_matches_tests_whose_names_embed_random_values() {
+    let d = tempfile::tempdir().unwrap();
+    let suite = |hex: &str, failing: bool| {
+        format!(
+            "<testsuite name=\"s\"><testcase classname=\"up\" name=\"upload[tmp_{hex}]\">{}</testcase><testcase classname=\"up\" name=\"plain\"/></testsuite>",
+            if failing {
+                "<failure message=\"boom\"/>"
+            } else {
+                ""
+            }
+        )
+    };
+    let base = write(d.path(), "base.xml", &suite("8f3a1c", false));
+    let head = write(d.path(), "head.xml", &suite("77aa00", true));
+    let compare = |extra: &[&str]| {
+        let mut cmd = regdiff(d.path());
+        cmd.args(extra)
+            .args(["compare", "--format", "json"])
+            .arg(&base)
+            .arg(&head);
+        json_report(&cmd.assert().code(0).get_output().stdout.clone())
+    };
+    // Without a map the random part makes two unrelated tests: the failure hides as `added`.
+    let r = compare(&[]);
+    assert_eq!(item(&r, "up::upload[tmp_77aa00]")["change"], "added");
+    // With one, the test is the same on both sides and its failure is a change of its own.
+    let r = compare(&["--id-map", "tmp_[0-9a-f]{6} => tmp_<hex>"]);
+    let t = item(&r, "up::upload[tmp_<hex>]");
+    assert_eq!(
+        (&t["change"], &t["verdict"]),
+        (&"broke".into(), &"regression".into()),
+        "{t}"
+    );
+    assert_eq!(t["head"]["failed"], 1);
+    // The same rule from regdiff.toml.
+    write(
+        d.path(),
+        "regdiff.toml",
+        "[[id_map]]\npattern = \"tmp_[0-9a-f]{6}\"\nreplace = \"tmp_<hex>\"\n",
+    );
+    let r = compare(&[]);
+    assert_eq!(item(&r, "up::upload[tmp_<hex>]")["change"], "broke");
+    // A bad rule is an error naming where it came from.
+    regdiff(d.path())
+        .args(["--id-map", "( => x", "show"])
+        .arg(&base)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--id-map: `(` is not a valid regular expression",
+        ));
+    write(
+        d.path(),
+        "regdiff.toml",
+        "[[id_map]]\npattern = \"[\"\nreplace = \"\"\n",
+    );
+    regdiff(d.path())
+        .arg("show")
+        .arg(&base)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "[[id_map]] #1: `[` is not a valid regular expression",
+        ));
+}

@@ -21,6 +21,7 @@ pub mod gbench;
 pub mod gobench;
 pub mod gotest;
 pub mod hyperfine;
+pub mod idmap;
 pub mod json_stream;
 pub mod junit;
 pub mod libtest;
@@ -124,6 +125,8 @@ pub struct ReadOptions {
     pub format: Option<Format>,
     /// The criterion baseline to read (`None`: `new`, or the only one there is).
     pub criterion_baseline: Option<String>,
+    /// Rewrites of test and metric ids, applied to every run read.
+    pub id_map: idmap::IdMap,
 }
 
 /// Sniffs the format of a file from its first bytes.
@@ -232,6 +235,15 @@ fn add_file(path: &Path, format: Format, builder: &mut RunBuilder) -> Result<(),
 
 /// Reads a path into one or more runs (see the module documentation).
 pub fn read_path(path: &Path, opts: ReadOptions) -> Result<Vec<Snapshot>, IngestError> {
+    let id_map = opts.id_map.clone();
+    let mut runs = read_path_as_written(path, opts)?;
+    for run in &mut runs {
+        id_map.apply(run);
+    }
+    Ok(runs)
+}
+
+fn read_path_as_written(path: &Path, opts: ReadOptions) -> Result<Vec<Snapshot>, IngestError> {
     let meta = std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
     if meta.is_dir() {
         return read_folder(path, &opts);
@@ -252,6 +264,13 @@ pub fn read_path(path: &Path, opts: ReadOptions) -> Result<Vec<Snapshot>, Ingest
 
 /// Reads several paths that together form one run (`record a.xml bench.json`).
 pub fn read_one_run(paths: &[PathBuf], opts: ReadOptions) -> Result<Snapshot, IngestError> {
+    let id_map = opts.id_map.clone();
+    let mut run = read_one_run_as_written(paths, opts)?;
+    id_map.apply(&mut run);
+    Ok(run)
+}
+
+fn read_one_run_as_written(paths: &[PathBuf], opts: ReadOptions) -> Result<Snapshot, IngestError> {
     if let [only] = paths
         && only.is_file()
     {

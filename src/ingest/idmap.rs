@@ -1,0 +1,240 @@
+//! Rewriting test and metric ids with regular expressions, for suites whose names embed values
+//! that change from run to run (`test_upload[tmp_8f3a1c]`, `TestCache/seed=1732961`).
+//!
+//! Rules come from `regdiff.toml` (`[[id_map]]` with `pattern` and `replace`) and from
+//! `--id-map 'PATTERN => REPLACEMENT'`, applied in that order, each to the whole id with
+//! every match replaced (`$1` and `${name}` refer to groups). They apply to every run read,
+//! files and stored runs alike, so rules should be idempotent: a rewritten id must not
+//! match again (`[0-9a-f]{6,}` → `<hex>`, not `x` → `xx`). A rewritten test keeps its
+//! original id in the property `original_id`. Tests of one run that a rule maps to the same
+//! id are kept apart as `id#2`, `id#3` in file order, and a warning names the rule.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+
+use crate::model::Snapshot;
+
+/// One rule.
+#[derive(Debug, Clone)]
+pub struct IdRule {
+    /// What to match.
+    pub pattern: Regex,
+    /// What to put instead.
+    pub replace: String,
+    /// Where the rule was given, for messages.
+    pub origin: String,
+}
+
+/// The rules, in order.
+#[derive(Debug, Clone, Default)]
+pub struct IdMap {
+    rules: Vec<IdRule>,
+}
+
+impl IdMap {
+    /// Builds the map; `origin` names where each (pattern, replacement) pair came from.
+    pub fn new<'a>(
+        rules: impl IntoIterator<Item = (&'a str, &'a str, String)>,
+    ) -> Result<IdMap, String> {
+        let mut out = Vec::new();
+        for (pattern, replace, origin) in rules {
+            let re = Regex::new(pattern).map_err(|e| {
+                format!("{origin}: `{pattern}` is not a valid regular expression: {e}")
+            })?;
+            out.push(IdRule {
+                pattern: re,
+                replace: replace.to_string(),
+                origin,
+            });
+        }
+        Ok(IdMap { rules: out })
+    }
+
+    /// Parses `--id-map` values: `PATTERN => REPLACEMENT`.
+    pub fn parse_arg(arg: &str) -> Result<(String, String), String> {
+        match arg.split_once(" => ") {
+            Some((p, r)) if !p.is_empty() => Ok((p.to_string(), r.to_string())),
+            _ => Err(format!(
+                "--id-map `{arg}`: expected `PATTERN => REPLACEMENT` (with spaces around =>)"
+            )),
+        }
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    fn rewrite(&self, id: &str) -> Option<(String, Vec<usize>)> {
+        let mut current = std::borrow::Cow::Borrowed(id);
+        let mut fired = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if rule.pattern.is_match(&current) {
+                let next = rule
+                    .pattern
+                    .replace_all(&current, rule.replace.as_str())
+                    .into_owned();
+                if next != current.as_ref() {
+                    fired.push(i);
+                    current = std::borrow::Cow::Owned(next);
+                }
+            }
+        }
+        match current {
+            std::borrow::Cow::Owned(s) => Some((s, fired)),
+            std::borrow::Cow::Borrowed(_) => None,
+        }
+    }
+
+    fn describe(&self, fired: &[usize]) -> String {
+        fired
+            .iter()
+            .map(|&i| {
+                let r = &self.rules[i];
+                format!("{} `{}` => `{}`", r.origin, r.pattern.as_str(), r.replace)
+            })
+            .collect::<Vec<_>>()
+            .join(", then ")
+    }
+
+    /// Rewrites the ids of a run's tests and metrics.
+    pub fn apply(&self, snap: &mut Snapshot) {
+        if self.rules.is_empty() {
+            return;
+        }
+        let mut rewritten: BTreeMap<Vec<usize>, (u64, String, String)> = BTreeMap::new();
+        for t in &mut snap.tests {
+            if let Some((new, fired)) = self.rewrite(&t.id) {
+                let old = std::mem::replace(&mut t.id, new);
+                let e = rewritten
+                    .entry(fired)
+                    .or_insert_with(|| (0, old.clone(), t.id.clone()));
+                e.0 += 1;
+                t.properties.insert("original_id".into(), old);
+            }
+        }
+        for m in &mut snap.metrics {
+            if let Some((new, fired)) = self.rewrite(&m.id) {
+                let old = std::mem::replace(&mut m.id, new);
+                let e = rewritten
+                    .entry(fired)
+                    .or_insert_with(|| (0, old, m.id.clone()));
+                e.0 += 1;
+            }
+        }
+        for (fired, (n, old, new)) in &rewritten {
+            snap.warnings.push(format!(
+                "{}: {n} id(s) rewritten, e.g. `{old}` → `{new}`",
+                self.describe(fired)
+            ));
+        }
+        // Keep apart what a rule merged.
+        let mut seen: hashbrown::HashMap<String, u32> = hashbrown::HashMap::new();
+        let mut merged: Vec<(String, String)> = Vec::new();
+        for t in &mut snap.tests {
+            let n = seen.entry(t.id.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                let original = t.properties.get("original_id").cloned().unwrap_or_default();
+                t.id = format!("{}#{n}", t.id);
+                merged.push((original, t.id.clone()));
+            }
+        }
+        let mut seen_metrics: hashbrown::HashMap<String, u32> = hashbrown::HashMap::new();
+        for m in &mut snap.metrics {
+            let n = seen_metrics.entry(m.id.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                m.id = format!("{}#{n}", m.id);
+                merged.push((String::new(), m.id.clone()));
+            }
+        }
+        if let Some((original, id)) = merged.first() {
+            snap.warnings.push(format!(
+                "the id map gives {} test(s) or metric(s) the id of another in the same run; they are kept apart with `#N` in file order (e.g. `{original}` → `{id}`): make the rule keep what tells them apart",
+                merged.len()
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Attempt, Status, TestResult};
+
+    fn test(id: &str) -> TestResult {
+        TestResult {
+            id: id.into(),
+            suite: None,
+            classname: None,
+            name: id.into(),
+            status: Status::Passed,
+            attempts: vec![Attempt::new(Status::Passed)],
+            duration_s: None,
+            file: None,
+            line: None,
+            tags: Vec::new(),
+            properties: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn rewrites_keep_the_original_and_keep_merged_tests_apart() {
+        let map = IdMap::new([
+            ("tmp_[0-9a-f]{6,}", "tmp_<hex>", "rule 1".to_string()),
+            (r"seed=(\d+)", "seed=<n>", "rule 2".to_string()),
+        ])
+        .unwrap();
+        let mut s = Snapshot::new();
+        s.tests = vec![
+            test("t::upload[tmp_8f3a1c]"),
+            test("t::upload[tmp_77aa00]"),
+            test("TestCache/seed=1732961"),
+            test("plain"),
+        ];
+        map.apply(&mut s);
+        let ids: Vec<&str> = s.tests.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "t::upload[tmp_<hex>]",
+                "t::upload[tmp_<hex>]#2",
+                "TestCache/seed=<n>",
+                "plain"
+            ]
+        );
+        assert_eq!(
+            s.tests[0].properties["original_id"],
+            "t::upload[tmp_8f3a1c]"
+        );
+        assert!(s.tests[3].properties.is_empty());
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.contains("rule 1 `tmp_[0-9a-f]{6,}` => `tmp_<hex>`: 2 id(s) rewritten")),
+            "{:?}",
+            s.warnings
+        );
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.contains("kept apart with `#N`"))
+        );
+    }
+
+    #[test]
+    fn bad_rules_are_errors() {
+        assert!(
+            IdMap::new([("(", "x", "--id-map".to_string())])
+                .unwrap_err()
+                .contains("--id-map: `(` is not a valid regular expression")
+        );
+        assert!(IdMap::parse_arg("a=>b").is_err());
+        assert_eq!(
+            IdMap::parse_arg(r"\d+ => N").unwrap(),
+            (r"\d+".to_string(), "N".to_string())
+        );
+    }
+}
