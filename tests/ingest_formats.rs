@@ -582,3 +582,21 @@ fn ctrf_from_jest_pytest_and_playwright_match_their_consoles() {
     insta::assert_json_snapshot!("ctrf-playwright", pinned(&s));
     round_trips(&s);
 }
+
+#[test]
+fn a_counting_builder_counts_without_keeping() {
+    // pytest-xunit2.xml: 11 passed, 5 failed, 2 errored, 3 skipped (pytest's summary).
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit/pytest-xunit2.xml");
+    let mut b = regdiff::ingest::RunBuilder::counting();
+    regdiff::ingest::add_file(&path, regdiff::ingest::Format::Junit, &mut b).unwrap();
+    assert_eq!(
+        b.counted,
+        BTreeMap::from([
+            (Status::Passed, 11),
+            (Status::Failed, 5),
+            (Status::Errored, 2),
+            (Status::Skipped, 3)
+        ])
+    );
+    assert!(b.finish().tests.is_empty());
+}

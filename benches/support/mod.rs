@@ -24,7 +24,15 @@ pub fn run(args: &[&str]) -> usize {
 /// trace, 0.5% are skipped, every 100th case has some captured output. `variant` changes which
 /// tests fail, so that base and head differ.
 pub fn junit_report(n: usize, variant: u64) -> String {
-    let mut s = String::with_capacity(n * 140);
+    let mut out = Vec::with_capacity(n * 140);
+    write_junit(&mut out, n, variant).expect("writing to memory");
+    String::from_utf8(out).expect("the generator writes UTF-8")
+}
+
+/// Writes the report of [`junit_report`] to `out` case by case, so that a file of any size
+/// can be generated without holding it (an average case takes about 100 bytes).
+pub fn write_junit(out: &mut impl std::io::Write, n: usize, variant: u64) -> std::io::Result<()> {
+    let mut s = String::with_capacity(1 << 16);
     s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<testsuites name=\"bench\">\n");
     let per_suite = n.div_ceil(50);
     let mut i = 0;
@@ -37,46 +45,62 @@ pub fn junit_report(n: usize, variant: u64) -> String {
             if i == n {
                 break;
             }
-            let h = (i as u64 ^ variant.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-                .wrapping_mul(0x2545_F491_4F6C_DD1D);
-            let class = format!("pkg.module_{suite}.TestClass{}", i % 37);
-            let time = (h % 5000) as f64 / 1000.0;
-            if h.is_multiple_of(100) {
-                let _ = writeln!(
-                    s,
-                    "<testcase classname=\"{class}\" name=\"test_case_{i}[param-{}]\" time=\"{time:.3}\"><failure message=\"AssertionError: expected {} got {}\" type=\"AssertionError\">tests/module_{suite}.py:{}: in test_case_{i}\n    assert result == expected\nE   AssertionError: expected {} got {}</failure></testcase>",
-                    i % 7,
-                    h % 97,
-                    h % 89,
-                    10 + i % 400,
-                    h % 97,
-                    h % 89
-                );
-            } else if h % 200 == 1 {
-                let _ = writeln!(
-                    s,
-                    "<testcase classname=\"{class}\" name=\"test_case_{i}[param-{}]\" time=\"0\"><skipped message=\"not on this platform\"/></testcase>",
-                    i % 7
-                );
-            } else if i.is_multiple_of(100) {
-                let _ = writeln!(
-                    s,
-                    "<testcase classname=\"{class}\" name=\"test_case_{i}[param-{}]\" time=\"{time:.3}\"><system-out>log line one\nlog line two for case {i}\n</system-out></testcase>",
-                    i % 7
-                );
-            } else {
-                let _ = writeln!(
-                    s,
-                    "<testcase classname=\"{class}\" name=\"test_case_{i}[param-{}]\" time=\"{time:.3}\"/>",
-                    i % 7
-                );
-            }
+            junit_case(&mut s, i, suite, variant);
             i += 1;
+            if s.len() > 60_000 {
+                out.write_all(s.as_bytes())?;
+                s.clear();
+            }
         }
         s.push_str("</testsuite>\n");
     }
     s.push_str("</testsuites>\n");
-    s
+    out.write_all(s.as_bytes())
+}
+
+fn junit_case(s: &mut String, i: usize, suite: usize, variant: u64) {
+    let h = (i as u64 ^ variant.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_mul(0x2545_F491_4F6C_DD1D);
+    let class = format!("pkg.module_{suite}.TestClass{}", i % 37);
+    let time = (h % 5000) as f64 / 1000.0;
+    if h.is_multiple_of(100) {
+        let _ = writeln!(
+            s,
+            "<testcase classname=\"{class}\" name=\"test_case_{i}[param-{}]\" time=\"{time:.3}\"><failure message=\"AssertionError: expected {} got {}\" type=\"AssertionError\">tests/module_{suite}.py:{}: in test_case_{i}\n    assert result == expected\nE   AssertionError: expected {} got {}</failure></testcase>",
+            i % 7,
+            h % 97,
+            h % 89,
+            10 + i % 400,
+            h % 97,
+            h % 89
+        );
+    } else if h % 200 == 1 {
+        let _ = writeln!(
+            s,
+            "<testcase classname=\"{class}\" name=\"test_case_{i}[param-{}]\" time=\"0\"><skipped message=\"not on this platform\"/></testcase>",
+            i % 7
+        );
+    } else if i.is_multiple_of(100) {
+        let _ = writeln!(
+            s,
+            "<testcase classname=\"{class}\" name=\"test_case_{i}[param-{}]\" time=\"{time:.3}\"><system-out>log line one\nlog line two for case {i}\n</system-out></testcase>",
+            i % 7
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "<testcase classname=\"{class}\" name=\"test_case_{i}[param-{}]\" time=\"{time:.3}\"/>",
+            i % 7
+        );
+    }
+}
+
+/// Peak resident memory of this process so far (VmHWM), in MiB; `None` off Linux.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 /// A deterministic generator: xorshift64*.
