@@ -40,18 +40,6 @@ fn pinned(s: &Snapshot) -> serde_json::Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Writes the snapshot into a store and reads it back: nothing is lost on the way.
-fn round_trips(s: &Snapshot) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("snap.json");
-    std::fs::write(&path, serde_json::to_vec(s).unwrap()).unwrap();
-    let back = read_path(&path, ReadOptions::default()).unwrap().remove(0);
-    assert_eq!(
-        serde_json::to_value(&back).unwrap(),
-        serde_json::to_value(s).unwrap()
-    );
-}
-
 #[test]
 fn tap_from_test_more_matches_prove() {
     // prove: calc.t Tests: 7 Failed: 2, failed tests 2 and 4 (4 is a subtest group with one
@@ -98,7 +86,7 @@ fn tap_from_test_more_matches_prove() {
     assert_eq!(todo.status, Status::Skipped);
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     insta::assert_json_snapshot!("tap-calc", pinned(&s));
-    round_trips(&s);
+    common::round_trips(&s);
 }
 
 #[test]
@@ -126,7 +114,7 @@ fn tap_that_ends_before_its_plan_reports_the_missing_tests() {
         "{:?}",
         s.warnings
     );
-    round_trips(&s);
+    common::round_trips(&s);
 }
 
 #[test]
@@ -153,7 +141,7 @@ fn tap_13_from_node_matches_its_footer() {
         .unwrap();
     assert_eq!(todo.status, Status::Skipped);
     insta::assert_json_snapshot!("tap-node", pinned(&s));
-    round_trips(&s);
+    common::round_trips(&s);
 }
 
 #[test]
@@ -270,7 +258,7 @@ fn go_test_json_matches_go_and_keeps_what_has_no_end_event() {
         BTreeMap::from([("errored", 2), ("failed", 3), ("passed", 5), ("skipped", 1)])
     );
     insta::assert_json_snapshot!("go-test-json", pinned(&s));
-    round_trips(&s);
+    common::round_trips(&s);
 }
 
 #[test]
@@ -393,7 +381,7 @@ fn pytest_json_report_matches_pytest_and_tells_setup_errors_from_failures() {
     assert_eq!(seq, [Status::Failed, Status::Passed]);
     assert_eq!(attempts(&s), 20);
     insta::assert_json_snapshot!("pytest-json", pinned(&s));
-    round_trips(&s);
+    common::round_trips(&s);
     // Without rerunfailures: `= 6 failed, 7 passed, 3 skipped, 1 xfailed, 1 xpassed, 2 errors`.
     let s = read("pytest-json/report-noreruns.json");
     let console = console_counts("pytest-json/summary-noreruns.txt", "passed");
@@ -434,7 +422,7 @@ fn libtest_json_matches_cargo_test() {
         Some("binary 3")
     );
     insta::assert_json_snapshot!("libtest-json", pinned(&s));
-    round_trips(&s);
+    common::round_trips(&s);
 }
 
 #[test]
@@ -472,7 +460,7 @@ fn nextest_libtest_json_matches_nextest_with_retries() {
     }
     let s = read("libtest/nextest-libtest-json-plus.json");
     insta::assert_json_snapshot!("nextest-libtest-json", pinned(&s));
-    round_trips(&s);
+    common::round_trips(&s);
 }
 
 #[test]
@@ -545,7 +533,7 @@ fn ctrf_from_jest_pytest_and_playwright_match_their_consoles() {
         Some("main")
     );
     insta::assert_json_snapshot!("ctrf-jest", pinned(&s));
-    round_trips(&s);
+    common::round_trips(&s);
 
     // pytest-json-ctrf: the same pytest run as pytest-json/; fixture failures are errors.
     let s = read("ctrf/pytest-ctrf-report.json");
@@ -560,7 +548,7 @@ fn ctrf_from_jest_pytest_and_playwright_match_their_consoles() {
         Status::Errored
     );
     insta::assert_json_snapshot!("ctrf-pytest", pinned(&s));
-    round_trips(&s);
+    common::round_trips(&s);
 
     // Playwright: `2 failed`, `1 flaky`, `3 skipped`, `3 passed`. test.fail() that passed
     // is a failure; the per-test CTRF status alone would say passed.
@@ -580,7 +568,7 @@ fn ctrf_from_jest_pytest_and_playwright_match_their_consoles() {
     );
     assert_eq!(unexpected.status, Status::Failed);
     insta::assert_json_snapshot!("ctrf-playwright", pinned(&s));
-    round_trips(&s);
+    common::round_trips(&s);
 }
 
 #[test]

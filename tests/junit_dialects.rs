@@ -12,6 +12,8 @@ use regdiff::ingest::{ReadOptions, read_path};
 use regdiff::model::{Snapshot, Status};
 use serde_json::Value;
 
+mod common;
+
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit")
 }
@@ -300,6 +302,7 @@ fn normalised_snapshots() {
                     .map(|w| w.replace(&dir().display().to_string(), "<fixtures>"))
                     .collect();
                 insta::assert_json_snapshot!(s);
+                common::round_trips(&s);
             }
             Err(e) => {
                 let msg = e

@@ -61,3 +61,24 @@ where
     };
     (status.code(), out, err)
 }
+
+/// Saves a run into a fresh store and loads it back: what comes back is what went in.
+pub fn round_trips(s: &regdiff::model::Snapshot) {
+    use regdiff::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let store = regdiff::store::fs::FsStore::new(dir.path().join("baselines"));
+    let mut s = s.clone();
+    s.run.branch.get_or_insert_with(|| "main".into());
+    s.run.commit.get_or_insert_with(|| "0123456789ab".into());
+    s.run
+        .time
+        .get_or_insert_with(|| "2026-11-25T00:00:00Z".into());
+    store.save(&s).unwrap();
+    let loaded = store.load_all().unwrap();
+    assert!(loaded.failures.is_empty(), "{:?}", loaded.failures);
+    assert_eq!(loaded.snapshots.len(), 1);
+    assert_eq!(
+        serde_json::to_value(&loaded.snapshots[0].snapshot).unwrap(),
+        serde_json::to_value(&s).unwrap()
+    );
+}
