@@ -35,7 +35,7 @@ pub struct Cli {
     /// When to colour terminal output (NO_COLOR is respected by `auto`).
     #[arg(long, global = true, value_enum, default_value = "auto")]
     pub color: ColorChoice,
-    /// Rewrite test and metric ids: every match of PATTERN (a regular expression) becomes
+    /// Rewrite test ids: every match of PATTERN (a regular expression) becomes
     /// REPLACEMENT (`$1` for groups), after the config's [[id_map]] rules. Repeatable.
     #[arg(long, global = true, value_name = "'PATTERN => REPLACEMENT'")]
     pub id_map: Vec<String>,

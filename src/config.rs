@@ -64,7 +64,7 @@ pub struct Config {
     /// How metrics are judged.
     #[serde(default)]
     pub metrics: MetricsConfig,
-    /// Rewrites of test and metric ids (regular expressions), in order.
+    /// Rewrites of test ids (regular expressions), in order.
     #[serde(default)]
     pub id_map: Vec<IdMapRule>,
 }

@@ -588,3 +588,59 @@ fn a_counting_builder_counts_without_keeping() {
     );
     assert!(b.finish().tests.is_empty());
 }
+
+#[test]
+fn ctrf_and_nextest_edge_cases_from_review() {
+    let dir = tempfile::tempdir().unwrap();
+    // A test listed twice (jest `test.each` without `%s`): two tests, not a flaky one.
+    let p = common::write(
+        dir.path(),
+        "dup.json",
+        r#"{"results": {"tool": {"name": "jest"}, "summary": {"tests": 2}, "tests": [
+            {"name": "adds", "suite": "sum.test.js", "status": "failed", "duration": 3},
+            {"name": "adds", "suite": "sum.test.js", "status": "passed", "duration": -1}
+        ]}}"#,
+    );
+    let s = read_path(&p, ReadOptions::default()).unwrap().remove(0);
+    assert_eq!(get(&s, "sum.test.js::adds").status, Status::Failed);
+    assert_eq!(get(&s, "sum.test.js::adds#2").status, Status::Passed);
+    assert_eq!(get(&s, "sum.test.js::adds#2").duration_s, None);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("kept apart as `name#N`"))
+    );
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("1 duration(s) that are not"))
+    );
+    // A retry count from the file makes at most 100 attempts.
+    let p = common::write(
+        dir.path(),
+        "many.json",
+        r#"{"results": {"tool": {"name": "x"}, "summary": {}, "tests": [
+            {"name": "t", "status": "failed", "retries": 4000000000}
+        ]}}"#,
+    );
+    let s = read_path(&p, ReadOptions::default()).unwrap().remove(0);
+    assert_eq!(s.tests[0].attempts.len(), 101);
+    assert!(
+        s.tests[0].attempts[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("4000000000 retries")
+    );
+    // Likewise nextest's `name#N`.
+    let p = common::write(
+        dir.path(),
+        "nextest.json",
+        "{\"type\":\"test\",\"event\":\"started\",\"name\":\"a::b$t\"}\n{\"type\":\"test\",\"event\":\"failed\",\"name\":\"a::b$t#4000000000\",\"exec_time\":-2}\n",
+    );
+    let s = read_path(&p, ReadOptions::default()).unwrap().remove(0);
+    assert_eq!(s.tests.len(), 1);
+    assert_eq!(s.tests[0].attempts.len(), 100);
+    assert_eq!(s.tests[0].duration_s, None);
+    common::round_trips(&s);
+}

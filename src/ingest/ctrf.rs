@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::json_stream::stream_array;
-use super::text::bound;
+use super::text::{MAX_COUNTED_ATTEMPTS, bound, checked_seconds};
 use super::{CaseInput, RunBuilder};
 use crate::error::IngestError;
 use crate::model::{Attempt, Status};
@@ -89,13 +89,28 @@ pub fn sniff(text: &str) -> bool {
 pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestError> {
     let source = path.display().to_string();
     let mut warnings: Vec<String> = Vec::new();
+    let mut bad_durations = 0u64;
+    // CTRF lists retries inside a test, so a test listed twice is two tests (jest's
+    // `test.each` without `%s` in the title): the later ones are kept apart as `name#N`.
+    let mut seen: hashbrown::HashMap<(Option<String>, String), u32> = hashbrown::HashMap::new();
+    let mut repeated = 0u64;
+    let mut repeated_example = None;
     let streamed = stream_array(
         path,
         &["results", "tests"],
         &["environment", "summary"],
         "CTRF report",
         |t: CTest| {
-            let case = convert(t, &mut warnings)?;
+            let mut case = convert(t, &mut warnings, &mut bad_durations)?;
+            let n = seen
+                .entry((case.classname.clone(), case.name.clone()))
+                .or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                case.name = format!("{}#{n}", case.name);
+                repeated += 1;
+                repeated_example.get_or_insert_with(|| case.name.clone());
+            }
             builder.add_case(case, &source, 0);
             Ok(())
         },
@@ -136,6 +151,17 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     }
     if streamed.elements == 0 {
         warnings.push("the report holds no tests".into());
+    }
+    if repeated > 0 {
+        warnings.push(format!(
+            "{repeated} test(s) listed again with the same suite and name (CTRF gives retries inside a test, so these are other tests); kept apart as `name#N` in file order, e.g. `{}`",
+            repeated_example.unwrap_or_default()
+        ));
+    }
+    if bad_durations > 0 {
+        warnings.push(format!(
+            "{bad_durations} duration(s) that are not a number of milliseconds >= 0 read as unknown"
+        ));
     }
     builder
         .warnings
@@ -206,7 +232,7 @@ fn status_of(
     })
 }
 
-fn convert(t: CTest, warnings: &mut Vec<String>) -> Result<CaseInput, String> {
+fn convert(t: CTest, warnings: &mut Vec<String>, bad: &mut u64) -> Result<CaseInput, String> {
     let (mut status, mut kind) = status_of(&t.status, t.raw_status.as_deref(), &t.name)?;
     let mut message = t.message.as_deref().map(|m| bound(m, MESSAGE_MAX, 0));
     let expected_to_fail = t
@@ -230,14 +256,15 @@ fn convert(t: CTest, warnings: &mut Vec<String>) -> Result<CaseInput, String> {
         }
     }
     let mut last = Attempt::new(status);
-    last.duration_s = t.duration.map(|ms| ms / 1000.0);
+    last.duration_s = checked_seconds(t.duration, bad).map(|ms| ms / 1000.0);
     last.kind = kind;
     last.message = message;
     last.trace = t.trace.as_deref().map(|s| bound(s, TRACE_MAX, 0));
     last.stdout = lines(&t.stdout);
     last.stderr = lines(&t.stderr);
     let counted = t.retries.unwrap_or(0).max(u32::from(t.flaky == Some(true)));
-    let unrecorded = (counted as usize).saturating_sub(t.retry_attempts.len());
+    let unrecorded =
+        (counted.min(MAX_COUNTED_ATTEMPTS) as usize).saturating_sub(t.retry_attempts.len());
     if unrecorded > 0 && !t.retry_attempts.is_empty() {
         warnings.push(format!(
             "test `{}` says {} retries but lists {} earlier attempts",
@@ -250,17 +277,24 @@ fn convert(t: CTest, warnings: &mut Vec<String>) -> Result<CaseInput, String> {
     for _ in 0..unrecorded {
         let mut a = Attempt::new(Status::Failed);
         a.kind = Some("retry".into());
-        a.message = Some(
-            "[regdiff] the report counts this attempt but does not describe it; a retry follows a failure"
-                .into(),
-        );
+        a.message = Some(format!(
+            "[regdiff] the report counts {counted} retries but does not describe them; a retry follows a failure"
+        ));
         attempts.push(a);
     }
     for r in &t.retry_attempts {
-        let (st, k) = status_of(&r.status, None, &t.name)?;
+        let (mut st, k) = status_of(&r.status, None, &t.name)?;
+        // Under test.fail() every attempt's outcome is inverted, not only the last one's.
+        if expected_to_fail {
+            st = match st {
+                Status::Passed => Status::Failed,
+                Status::Failed => Status::Passed,
+                other => other,
+            };
+        }
         let mut a = Attempt::new(st);
         a.kind = k;
-        a.duration_s = r.duration.map(|ms| ms / 1000.0);
+        a.duration_s = checked_seconds(r.duration, bad).map(|ms| ms / 1000.0);
         a.message = r.message.as_deref().map(|m| bound(m, MESSAGE_MAX, 0));
         a.trace = r.trace.as_deref().map(|s| bound(s, TRACE_MAX, 0));
         attempts.push(a);

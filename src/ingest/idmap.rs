@@ -1,13 +1,14 @@
-//! Rewriting test and metric ids with regular expressions, for suites whose names embed values
+//! Rewriting test ids with regular expressions, for suites whose names embed values
 //! that change from run to run (`test_upload[tmp_8f3a1c]`, `TestCache/seed=1732961`).
 //!
 //! Rules come from `regdiff.toml` (`[[id_map]]` with `pattern` and `replace`) and from
 //! `--id-map 'PATTERN => REPLACEMENT'`, applied in that order, each to the whole id with
 //! every match replaced (`$1` and `${name}` refer to groups). They apply to every run read,
-//! files and stored runs alike, so rules should be idempotent: a rewritten id must not
-//! match again (`[0-9a-f]{6,}` → `<hex>`, not `x` → `xx`). A rewritten test keeps its
-//! original id in the property `original_id`. Tests of one run that a rule maps to the same
-//! id are kept apart as `id#2`, `id#3` in file order, and a warning names the rule.
+//! files and stored runs alike. A rewritten test keeps its original id in the property
+//! `original_id`, and is rewritten from it when read again, so applying the map twice gives
+//! what applying it once does. Rewritten tests that meet the id of another test of the same
+//! run are kept apart as `id#2`, `id#3` in file order (tests no rule touched keep theirs),
+//! and a warning names the rule.
 
 use std::collections::BTreeMap;
 
@@ -98,61 +99,64 @@ impl IdMap {
             .join(", then ")
     }
 
-    /// Rewrites the ids of a run's tests and metrics.
+    /// Rewrites the ids of a run's tests. A test rewritten before (a stored run recorded with
+    /// the map) is rewritten again from its `original_id`, so the result does not depend on
+    /// how often the map was applied.
     pub fn apply(&self, snap: &mut Snapshot) {
         if self.rules.is_empty() {
             return;
         }
         let mut rewritten: BTreeMap<Vec<usize>, (u64, String, String)> = BTreeMap::new();
-        for t in &mut snap.tests {
-            if let Some((new, fired)) = self.rewrite(&t.id) {
-                let old = std::mem::replace(&mut t.id, new);
+        let mut changed = vec![false; snap.tests.len()];
+        for (t, changed) in snap.tests.iter_mut().zip(&mut changed) {
+            let original = t
+                .properties
+                .get("original_id")
+                .cloned()
+                .unwrap_or_else(|| t.id.clone());
+            if let Some((new, fired)) = self.rewrite(&original) {
                 let e = rewritten
                     .entry(fired)
-                    .or_insert_with(|| (0, old.clone(), t.id.clone()));
+                    .or_insert_with(|| (0, original.clone(), new.clone()));
                 e.0 += 1;
-                t.properties.insert("original_id".into(), old);
-            }
-        }
-        for m in &mut snap.metrics {
-            if let Some((new, fired)) = self.rewrite(&m.id) {
-                let old = std::mem::replace(&mut m.id, new);
-                let e = rewritten
-                    .entry(fired)
-                    .or_insert_with(|| (0, old, m.id.clone()));
-                e.0 += 1;
+                t.id = new;
+                t.properties.insert("original_id".into(), original);
+                *changed = true;
             }
         }
         for (fired, (n, old, new)) in &rewritten {
             snap.warnings.push(format!(
-                "{}: {n} id(s) rewritten, e.g. `{old}` → `{new}`",
+                "{}: {n} test id(s) rewritten, e.g. `{old}` → `{new}`",
                 self.describe(fired)
             ));
         }
-        // Keep apart what a rule merged.
-        let mut seen: hashbrown::HashMap<String, u32> = hashbrown::HashMap::new();
+        // Keep apart what a rule merged: ids no rule touched stay as they are; a rewritten
+        // id that is taken already gets the first free `#N`, in file order.
+        let mut taken: hashbrown::HashSet<String> = snap
+            .tests
+            .iter()
+            .zip(&changed)
+            .filter(|(_, c)| !**c)
+            .map(|(t, _)| t.id.clone())
+            .collect();
         let mut merged: Vec<(String, String)> = Vec::new();
-        for t in &mut snap.tests {
-            let n = seen.entry(t.id.clone()).or_insert(0);
-            *n += 1;
-            if *n > 1 {
-                let original = t.properties.get("original_id").cloned().unwrap_or_default();
-                t.id = format!("{}#{n}", t.id);
-                merged.push((original, t.id.clone()));
+        for (t, _) in snap.tests.iter_mut().zip(&changed).filter(|(_, c)| **c) {
+            if !taken.contains(&t.id) {
+                taken.insert(t.id.clone());
+                continue;
             }
-        }
-        let mut seen_metrics: hashbrown::HashMap<String, u32> = hashbrown::HashMap::new();
-        for m in &mut snap.metrics {
-            let n = seen_metrics.entry(m.id.clone()).or_insert(0);
-            *n += 1;
-            if *n > 1 {
-                m.id = format!("{}#{n}", m.id);
-                merged.push((String::new(), m.id.clone()));
+            let mut n = 2;
+            while taken.contains(&format!("{}#{n}", t.id)) {
+                n += 1;
             }
+            t.id = format!("{}#{n}", t.id);
+            taken.insert(t.id.clone());
+            let original = t.properties.get("original_id").cloned().unwrap_or_default();
+            merged.push((original, t.id.clone()));
         }
         if let Some((original, id)) = merged.first() {
             snap.warnings.push(format!(
-                "the id map gives {} test(s) or metric(s) the id of another in the same run; they are kept apart with `#N` in file order (e.g. `{original}` → `{id}`): make the rule keep what tells them apart",
+                "the id map gives {} test(s) the id of another in the same run; they are kept apart with `#N` in file order (e.g. `{original}` → `{id}`): make the rule keep what tells them apart",
                 merged.len()
             ));
         }
@@ -213,7 +217,8 @@ mod tests {
         assert!(
             s.warnings
                 .iter()
-                .any(|w| w.contains("rule 1 `tmp_[0-9a-f]{6,}` => `tmp_<hex>`: 2 id(s) rewritten")),
+                .any(|w| w
+                    .contains("rule 1 `tmp_[0-9a-f]{6,}` => `tmp_<hex>`: 2 test id(s) rewritten")),
             "{:?}",
             s.warnings
         );
@@ -222,6 +227,25 @@ mod tests {
                 .iter()
                 .any(|w| w.contains("kept apart with `#N`"))
         );
+        // Applied again (a stored run read back): the same ids.
+        let digits = IdMap::new([(r"\d+", "N", "digits".to_string())]).unwrap();
+        digits.apply(&mut s);
+        let first: Vec<String> = s.tests.iter().map(|t| t.id.clone()).collect();
+        digits.apply(&mut s);
+        let second: Vec<String> = s.tests.iter().map(|t| t.id.clone()).collect();
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn ids_no_rule_touched_keep_their_name() {
+        // The subtest's random part is dropped and it meets its parent's id: the parent,
+        // which no rule touched, keeps it; the subtest becomes `#2` whatever the order.
+        let map = IdMap::new([(r"/seed=\d+", "", "r".to_string())]).unwrap();
+        let mut s = Snapshot::new();
+        s.tests = vec![test("TestCache/seed=17"), test("TestCache")];
+        map.apply(&mut s);
+        let ids: Vec<&str> = s.tests.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["TestCache#2", "TestCache"]);
     }
 
     #[test]

@@ -203,14 +203,17 @@ impl SuiteCount {
             });
         }
         if self.failures.is_some() || self.errors.is_some() {
-            let declared = self.failures.unwrap_or(0) + self.errors.unwrap_or(0);
+            let declared = self
+                .failures
+                .unwrap_or(0)
+                .saturating_add(self.errors.unwrap_or(0));
             if declared != self.failing {
                 said.push(format!("failures+errors={declared}"));
                 held.push(format!("{} failed or errored", self.failing));
             }
         }
         if let Some(s) = self.skipped {
-            let with_disabled = s + self.disabled.unwrap_or(0);
+            let with_disabled = s.saturating_add(self.disabled.unwrap_or(0));
             if s != self.skipped_seen && with_disabled != self.skipped_seen {
                 said.push(format!("skipped={s}"));
                 held.push(format!("{} skipped", self.skipped_seen));

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::text::{LineReader, bound};
+use super::text::{LineReader, MAX_COUNTED_ATTEMPTS, bound, checked_seconds};
 use super::{CaseInput, RunBuilder};
 use crate::error::IngestError;
 use crate::model::{Attempt, Status};
@@ -72,6 +72,8 @@ struct Reader<'p> {
     nextest: bool,
     /// Tests started and not ended, by name, with the line of their start.
     running: BTreeMap<String, (u64, u64)>,
+    /// Durations that were not a number of seconds >= 0.
+    bad_durations: u64,
     /// What the current plain suite declared and what its tests were.
     declared: Option<(u64, [u64; 3])>,
     counted: [u64; 3],
@@ -88,6 +90,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         nextest: false,
         running: BTreeMap::new(),
         declared: None,
+        bad_durations: 0,
         counted: [0; 3],
         warnings: Vec::new(),
     };
@@ -101,10 +104,11 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
             plain += 1;
             continue;
         }
+        let indent = (buf.len() - buf.trim_ascii_start().len()) as u64;
         let ev: Event<'_> = serde_json::from_slice(trimmed).map_err(|e| IngestError::Syntax {
             path: path.to_path_buf(),
             line: lineno,
-            column: e.column() as u64,
+            column: e.column() as u64 + indent,
             message: format!("not a libtest JSON event: {e}"),
         })?;
         events += 1;
@@ -136,6 +140,12 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         return Err(IngestError::unusable(
             path,
             "no libtest JSON event in the file (expected lines like `{ \"type\": \"test\", \"event\": \"ok\", \"name\": ... }`)",
+        ));
+    }
+    if r.bad_durations > 0 {
+        r.warnings.push(format!(
+            "{}: {} exec_time value(s) that are not a number of seconds >= 0 read as unknown",
+            r.source, r.bad_durations
         ));
     }
     if plain > 0 {
@@ -207,7 +217,7 @@ impl Reader<'_> {
             _ => 2,
         }] += 1;
         let mut a = Attempt::new(status);
-        a.duration_s = ev.exec_time;
+        a.duration_s = checked_seconds(ev.exec_time, &mut self.bad_durations);
         let stdout = ev.stdout.as_deref().filter(|s| !s.trim().is_empty());
         a.message = ev
             .message
@@ -218,13 +228,13 @@ impl Reader<'_> {
         if status == Status::Failed {
             a.trace = stdout.map(|s| bound(s, OUTPUT_HEAD, OUTPUT_TAIL));
         }
-        let mut attempts: Vec<Attempt> = (1..tries)
+        let mut attempts: Vec<Attempt> = (1..tries.min(MAX_COUNTED_ATTEMPTS))
             .map(|_| {
                 let mut e = Attempt::new(Status::Failed);
                 e.kind = Some("retry".into());
-                e.message = Some(
-                    "[regdiff] nextest reports only the last attempt; an earlier one failed".into(),
-                );
+                e.message = Some(format!(
+                    "[regdiff] nextest reports only the last of {tries} attempts; the earlier ones failed"
+                ));
                 e
             })
             .collect();

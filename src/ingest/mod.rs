@@ -125,7 +125,7 @@ pub struct ReadOptions {
     pub format: Option<Format>,
     /// The criterion baseline to read (`None`: `new`, or the only one there is).
     pub criterion_baseline: Option<String>,
-    /// Rewrites of test and metric ids, applied to every run read.
+    /// Rewrites of test ids, applied to every run read.
     pub id_map: idmap::IdMap,
 }
 
@@ -202,12 +202,9 @@ fn detect_bytes(head: &[u8]) -> Result<Format, String> {
 /// Reads one report file of a known format into `builder`. Snapshots are not report files.
 pub fn add_file(path: &Path, format: Format, builder: &mut RunBuilder) -> Result<(), IngestError> {
     let read = |path: &Path| std::fs::read(path).map_err(|e| IngestError::io(path, e));
-    if format != Format::Criterion
-        && std::fs::metadata(path)
-            .map_err(|e| IngestError::io(path, e))?
-            .len()
-            == 0
-    {
+    let meta = std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
+    // A pipe (`/dev/stdin`, `<(…)`) has no size: only a regular file can be known empty.
+    if format != Format::Criterion && meta.is_file() && meta.len() == 0 {
         return Err(IngestError::unusable(
             path,
             format!("the file is empty: expected {}", format.describe()),

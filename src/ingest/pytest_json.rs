@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::json_stream::stream_array;
-use super::text::bound;
+use super::text::{bound, checked_seconds};
 use super::{CaseInput, RunBuilder};
 use crate::error::IngestError;
 use crate::model::{Attempt, Status};
@@ -84,6 +84,7 @@ fn split_nodeid(nodeid: &str) -> (Option<String>, String) {
 pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestError> {
     let source = path.display().to_string();
     let mut rerun = 0u64;
+    let mut bad_durations = 0u64;
     let streamed = stream_array(
         path,
         &["tests"],
@@ -91,7 +92,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         "pytest-json-report file",
         |t: PTest| {
             rerun += u64::from(t.outcome == "rerun");
-            let case = convert(t)?;
+            let case = convert(t, &mut bad_durations)?;
             builder.add_case(case, &source, 0);
             Ok(())
         },
@@ -128,6 +129,11 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
             streamed.elements
         ));
     }
+    if bad_durations > 0 {
+        builder.warnings.push(format!(
+            "{source}: {bad_durations} phase duration(s) that are not a number of seconds >= 0 read as unknown"
+        ));
+    }
     if rerun > 0 {
         builder.warnings.push(format!(
             "{source}: {rerun} test(s) passed on a rerun; pytest-json-report keeps only the last attempt, so each earlier one is recorded as one failed attempt"
@@ -141,7 +147,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     Ok(())
 }
 
-fn convert(t: PTest) -> Result<CaseInput, String> {
+fn convert(t: PTest, bad_durations: &mut u64) -> Result<CaseInput, String> {
     let failed = |p: &Option<PPhase>| {
         p.as_ref()
             .is_some_and(|p| p.outcome.as_deref() == Some("failed"))
@@ -184,7 +190,10 @@ fn convert(t: PTest) -> Result<CaseInput, String> {
     let phases = [&t.setup, &t.call, &t.teardown];
     let durations: Vec<f64> = phases
         .iter()
-        .filter_map(|p| p.as_ref().and_then(|p| p.duration))
+        .filter_map(|p| {
+            p.as_ref()
+                .and_then(|p| checked_seconds(p.duration, bad_durations))
+        })
         .collect();
     let mut a = Attempt::new(status);
     a.duration_s = (!durations.is_empty()).then(|| durations.iter().sum());
@@ -240,7 +249,7 @@ fn convert(t: PTest) -> Result<CaseInput, String> {
         name,
         attempts,
         file,
-        line: t.lineno.map(|l| l + 1),
+        line: t.lineno.and_then(|l| l.checked_add(1)),
         tags: Vec::new(),
         properties: BTreeMap::new(),
     })
