@@ -36,11 +36,13 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 cargo fuzz build -s none
 for t in "${targets[@]}"; do
-  mkdir -p "corpus/$t" "artifacts/$t"
+  mkdir -p "corpus/$t" "artifacts/$t" logs
   for f in $(seeds "$t" 2>/dev/null || true); do cp -n "$f" "corpus/$t/" 2>/dev/null || true; done
   echo "== $t for ${SECONDS_EACH}s"
   cargo fuzz run -s none "$t" "corpus/$t" -- \
     -fork=1 -ignore_crashes=1 -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
-    -artifact_prefix="artifacts/$t/" 2>&1 | grep -v '^ *at \|^ *[0-9]*: ' | tail -n 25 \
-    || echo "== $t stopped early: see fuzz/artifacts/$t/"
+    -artifact_prefix="artifacts/$t/" > "logs/$t.log" 2>&1 \
+    || echo "== $t: the fuzzer stopped with an error: see fuzz/logs/$t.log"
+  grep -E '^#[0-9]+.*(DONE|pulse)|INFO: fuzzed for|crash|leak|oom|timeout' "logs/$t.log" | tail -n 3
+  ls "artifacts/$t"
 done

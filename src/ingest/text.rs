@@ -278,6 +278,23 @@ pub fn parse_f64(s: &str) -> Result<f64, std::num::ParseFloatError> {
     Ok(mantissa as f64 / POW10[decimals])
 }
 
+/// A duration in seconds from a JSON report, kept only when it is a number of seconds >= 0;
+/// anything else is counted in `bad` (the reader warns once) and read as unknown.
+pub fn checked_seconds(v: Option<f64>, bad: &mut u64) -> Option<f64> {
+    match v {
+        Some(d) if d.is_finite() && d >= 0.0 => Some(d),
+        Some(_) => {
+            *bad += 1;
+            None
+        }
+        None => None,
+    }
+}
+
+/// The most earlier attempts a reader makes up from a bare retry count (`retries: N`,
+/// nextest's `name#N`): the count is kept in the message, the attempts are bounded.
+pub const MAX_COUNTED_ATTEMPTS: u32 = 100;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,20 +403,3 @@ mod tests {
         }
     }
 }
-
-/// A duration in seconds from a JSON report, kept only when it is a number of seconds >= 0;
-/// anything else is counted in `bad` (the reader warns once) and read as unknown.
-pub fn checked_seconds(v: Option<f64>, bad: &mut u64) -> Option<f64> {
-    match v {
-        Some(d) if d.is_finite() && d >= 0.0 => Some(d),
-        Some(_) => {
-            *bad += 1;
-            None
-        }
-        None => None,
-    }
-}
-
-/// The most earlier attempts a reader makes up from a bare retry count (`retries: N`,
-/// nextest's `name#N`): the count is kept in the message, the attempts are bounded.
-pub const MAX_COUNTED_ATTEMPTS: u32 = 100;
