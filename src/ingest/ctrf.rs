@@ -22,7 +22,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::json_stream::stream_array;
+use super::json_stream::{stream_array, text};
 use super::text::{MAX_COUNTED_ATTEMPTS, bound, checked_seconds};
 use super::{CaseInput, RunBuilder};
 use crate::error::IngestError;
@@ -127,27 +127,14 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     {
         builder.time.get_or_insert_with(|| ts.to_string());
     }
-    if let Some(total) = summary.and_then(|s| s.get("tests")).and_then(Value::as_u64)
-        && total != streamed.elements
-    {
-        warnings.push(format!(
-            "the summary says {total} tests but the report holds {}; the tests are used",
-            streamed.elements
-        ));
-    }
-    if let Some(Value::Object(env)) = streamed.kept.get("environment") {
-        for (k, v) in env {
-            let v = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            match k.as_str() {
-                "branchName" => builder.run.branch = Some(v.clone()),
-                "commit" => builder.run.commit = Some(v.clone()),
-                _ => {}
-            }
-            builder.properties.insert(format!("environment/{k}"), v);
+    warnings.extend(streamed.summary_disagrees("tests"));
+    for (k, v) in streamed.pairs("environment") {
+        match k.as_str() {
+            "branchName" => builder.run.branch = Some(v.clone()),
+            "commit" => builder.run.commit = Some(v.clone()),
+            _ => {}
         }
+        builder.properties.insert(format!("environment/{k}"), v);
     }
     if streamed.elements == 0 {
         warnings.push("the report holds no tests".into());
@@ -172,32 +159,18 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
 fn suite_parts(v: &Option<Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => s.split(" > ").map(str::to_string).collect(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|p| match p {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect(),
+        Some(Value::Array(a)) => a.iter().map(text).collect(),
         _ => Vec::new(),
     }
 }
 
 fn lines(v: &Option<Value>) -> Option<String> {
-    let text = match v {
+    let joined = match v {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|l| {
-                l.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| l.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Some(Value::Array(a)) => a.iter().map(text).collect::<Vec<_>>().join("\n"),
         _ => return None,
     };
-    (!text.trim().is_empty()).then(|| bound(&text, OUTPUT_MAX, OUTPUT_MAX))
+    (!joined.trim().is_empty()).then(|| bound(&joined, OUTPUT_MAX, OUTPUT_MAX))
 }
 
 fn status_of(

@@ -26,6 +26,35 @@ pub struct Streamed {
     pub kept: Map<String, Value>,
 }
 
+impl Streamed {
+    /// The kept object `key` (an `environment` block) as (name, text) pairs.
+    pub fn pairs(&self, key: &str) -> Vec<(String, String)> {
+        match self.kept.get(key) {
+            Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A warning when the kept `summary` object's `field` disagrees with the elements read.
+    pub fn summary_disagrees(&self, field: &str) -> Option<String> {
+        let total = self.kept.get("summary")?.get(field)?.as_u64()?;
+        (total != self.elements).then(|| {
+            format!(
+                "the summary says {total} tests but the report holds {}; the tests are used",
+                self.elements
+            )
+        })
+    }
+}
+
+/// A JSON value as text: a string as it is, anything else as JSON.
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Reads `path` as one JSON document and hands each element of the array found by following
 /// the object keys `at` from the root to `each`, in order. Members named in `keep` of the
 /// objects along the way are returned whole (keep small ones: summaries, environment); every

@@ -108,26 +108,11 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     {
         builder.time.get_or_insert_with(|| ts.to_string());
     }
-    if let Some(Value::Object(env)) = streamed.kept.get("environment") {
-        for (k, v) in env {
-            let v = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            builder.properties.insert(format!("environment/{k}"), v);
-        }
+    for (k, v) in streamed.pairs("environment") {
+        builder.properties.insert(format!("environment/{k}"), v);
     }
-    if let Some(total) = streamed
-        .kept
-        .get("summary")
-        .and_then(|s| s.get("total"))
-        .and_then(Value::as_u64)
-        && total != streamed.elements
-    {
-        builder.warnings.push(format!(
-            "{source}: the summary says {total} tests but the file holds {}; the tests are used",
-            streamed.elements
-        ));
+    if let Some(w) = streamed.summary_disagrees("total") {
+        builder.warnings.push(format!("{source}: {w}"));
     }
     if bad_durations > 0 {
         builder.warnings.push(format!(
