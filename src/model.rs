@@ -186,7 +186,7 @@ impl Attempt {
 /// One test case of a run, with every attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
-    /// Stable identity: `classname::name` when the source gives a class name, else `name`
+    /// Stable identity: `classname::name` when the source gives a class name other than the name, else `name`
     /// (qualified with the suite when the same id appears in two suites of one run).
     pub id: String,
     /// Innermost suite name, when the source has suites.
@@ -481,10 +481,11 @@ impl Evidence {
     }
 }
 
-/// The identity of a test as the id rule builds it: `classname::name`, else `name`.
+/// The identity of a test as the id rule builds it: `classname::name`, else `name`; a class
+/// name that repeats the name (jest-junit and CTest write both the same) adds nothing.
 pub fn test_id(classname: Option<&str>, name: &str) -> String {
     match classname {
-        Some(c) if !c.is_empty() => format!("{c}::{name}"),
+        Some(c) if !c.is_empty() && c != name => format!("{c}::{name}"),
         _ => name.to_string(),
     }
 }
@@ -498,6 +499,7 @@ mod tests {
         assert_eq!(test_id(Some("a.b.C"), "t[1]"), "a.b.C::t[1]");
         assert_eq!(test_id(None, "t"), "t");
         assert_eq!(test_id(Some(""), "t"), "t");
+        assert_eq!(test_id(Some("adds two"), "adds two"), "adds two");
     }
 
     #[test]
