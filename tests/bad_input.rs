@@ -29,7 +29,7 @@ fn show(format: Option<&str>, path: &Path) -> (u8, String) {
 
 /// A valid input of each file format, by its `--input-format` name.
 const VALID: &[(&str, &str)] = &[
-    ("junit", "tests/fixtures/junit/pytest-xunit2.xml"),
+    ("junit", "tests/fixtures/ingest/junit/pytest-xunit2.xml"),
     ("tap", "tests/fixtures/ingest/tap/calc.tap"),
     ("go-test-json", "tests/fixtures/ingest/gotest/run.json"),
     ("libtest-json", "tests/fixtures/ingest/libtest/libtest.json"),
@@ -116,7 +116,7 @@ fn every_format_rejects_empty_truncated_and_foreign_files_clearly() {
         let foreign = if *format == "junit" {
             fixture("tests/fixtures/ingest/ctrf/ctrf-report.json")
         } else {
-            fixture("tests/fixtures/junit/pytest-xunit2.xml")
+            fixture("tests/fixtures/ingest/junit/pytest-xunit2.xml")
         };
         let foreign_name = foreign.file_name().unwrap().to_string_lossy().into_owned();
         let (code, err) = show(Some(format), &foreign);
@@ -177,7 +177,7 @@ fn go_bench_snapshot_and_criterion_bad_input() {
         "show",
         "--format",
         "json",
-        fixture("tests/fixtures/junit/pytest-xunit2.xml")
+        fixture("tests/fixtures/ingest/junit/pytest-xunit2.xml")
             .to_str()
             .unwrap(),
     ]);

@@ -574,7 +574,8 @@ fn ctrf_from_jest_pytest_and_playwright_match_their_consoles() {
 #[test]
 fn a_counting_builder_counts_without_keeping() {
     // pytest-xunit2.xml: 11 passed, 5 failed, 2 errored, 3 skipped (pytest's summary).
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit/pytest-xunit2.xml");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/junit/pytest-xunit2.xml");
     let mut b = regdiff::ingest::RunBuilder::counting();
     regdiff::ingest::add_file(&path, regdiff::ingest::Format::Junit, &mut b).unwrap();
     assert_eq!(

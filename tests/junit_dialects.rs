@@ -1,4 +1,4 @@
-//! JUnit dialects: every file under tests/fixtures/junit/ is read and checked against
+//! JUnit dialects: every file under tests/fixtures/ingest/junit/ is read and checked against
 //! `expected.json`, whose counts come from each producer's own console summary (see the
 //! README beside the fixtures: pytest, pytest-rerunfailures, cargo-nextest, jest-junit,
 //! gotestsum, CTest, Google Test and PHPUnit files are real output; Surefire, Gradle, Bazel
@@ -15,7 +15,7 @@ use serde_json::Value;
 mod common;
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/junit")
 }
 
 fn expected() -> Value {
@@ -290,7 +290,7 @@ fn wrong_files_say_what_was_expected() {
 
 #[test]
 fn normalised_snapshots() {
-    insta::glob!("fixtures/junit/*.xml", |path| {
+    insta::glob!("fixtures/ingest/junit/*.xml", |path| {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         match read_path(path, ReadOptions::default()) {
             Ok(mut snaps) => {
