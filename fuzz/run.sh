@@ -14,7 +14,7 @@ export RUSTC_BOOTSTRAP=1   # cargo-fuzz needs nightly flags; the stable compiler
 fix=../tests/fixtures
 seeds() {
   case "$1" in
-    junit) ls $fix/junit/*.xml ;;
+    junit) ls $fix/ingest/junit/*.xml ;;
     tap) ls $fix/ingest/tap/*.tap ;;
     gotest) ls $fix/ingest/gotest/run.json ;;
     pytest_json) ls $fix/ingest/pytest-json/*.json ;;
