@@ -58,7 +58,8 @@ pub fn text(v: &Value) -> String {
 /// Reads `path` as one JSON document and hands each element of the array found by following
 /// the object keys `at` from the root to `each`, in order. Members named in `keep` of the
 /// objects along the way are returned whole (keep small ones: summaries, environment); every
-/// other member is skipped without being held. `what` names the format in error messages.
+/// other member is skipped without being held. `what` names the format in error messages;
+/// a document without the array is an error.
 pub fn stream_array<T, F>(
     path: &Path,
     at: &[&str],
@@ -98,6 +99,12 @@ where
     };
     seed.deserialize(&mut de).map_err(syntax)?;
     de.end().map_err(syntax)?;
+    if !out.found {
+        return Err(IngestError::unusable(
+            path,
+            format!("no `{}` array: expected a {what}", at.join(".")),
+        ));
+    }
     Ok(out)
 }
 
@@ -227,8 +234,11 @@ mod tests {
 
     #[test]
     fn missing_array_and_errors_with_position() {
-        let (_, s) = run(r#"{"results": {}}"#, &["results", "tests"]).unwrap();
-        assert!(!s.found);
+        let e = run(r#"{"results": {}}"#, &["results", "tests"]).unwrap_err();
+        assert!(
+            e.contains("no `results.tests` array: expected a test"),
+            "{e}"
+        );
         let e = run("{\"tests\": [1,\n 2,", &["tests"]).unwrap_err();
         assert!(e.contains("r.json:2:"), "{e}");
         assert!(e.contains("truncated"), "{e}");
