@@ -107,19 +107,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<ExitStatus> {
     let config = load_config(cli.config.as_deref())?;
     let store = FsStore::new(&cli.store);
-    let args: Vec<(String, String)> = cli
-        .id_map
-        .iter()
-        .map(|a| IdMap::parse_arg(a))
-        .collect::<Result<_, _>>()
-        .map_err(|e| anyhow!(e))?;
-    let id_map = IdMap::new(
-        config.id_map_rules().chain(
-            args.iter()
-                .map(|(p, r)| (p.as_str(), r.as_str(), "--id-map".to_string())),
-        ),
-    )
-    .map_err(|e| anyhow!(e))?;
+    let id_map = IdMap::with_args(config.id_map_rules(), &cli.id_map).map_err(|e| anyhow!(e))?;
     match &cli.command {
         Command::Compare(args) => compare(cli, args, &config, &id_map, &store, io),
         Command::Record(args) => record(args, &config, &id_map, &store, io),

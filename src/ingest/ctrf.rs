@@ -90,9 +90,6 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     let source = path.display().to_string();
     let mut warnings: Vec<String> = Vec::new();
     let mut bad_durations = 0u64;
-    // CTRF lists retries inside a test, so a test listed twice is two tests (jest's
-    // `test.each` without `%s` in the title): the later ones are kept apart as `name#N`.
-    let mut seen: hashbrown::HashMap<(Option<String>, String), u32> = hashbrown::HashMap::new();
     let mut repeated = 0u64;
     let mut repeated_example = None;
     let streamed = stream_array(
@@ -102,11 +99,16 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         "CTRF report (https://ctrf.io)",
         |t: CTest| {
             let mut case = convert(t, &mut warnings, &mut bad_durations)?;
-            let n = seen
-                .entry((case.classname.clone(), case.name.clone()))
-                .or_insert(0);
-            *n += 1;
-            if *n > 1 {
+            // CTRF lists retries inside a test, so a test listed twice is two tests (jest's
+            // `test.each` without `%s` in the title), not a retry: the later ones are kept
+            // apart as `name#N`.
+            let has =
+                |b: &RunBuilder, name: &str| b.has_case(None, case.classname.as_deref(), name);
+            if has(builder, &case.name) {
+                let mut n = 2;
+                while has(builder, &format!("{}#{n}", case.name)) {
+                    n += 1;
+                }
                 case.name = format!("{}#{n}", case.name);
                 repeated += 1;
                 repeated_example.get_or_insert_with(|| case.name.clone());

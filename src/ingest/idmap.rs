@@ -12,6 +12,8 @@
 
 use std::collections::BTreeMap;
 
+use std::borrow::Cow;
+
 use regex::Regex;
 
 use crate::model::Snapshot;
@@ -35,21 +37,40 @@ pub struct IdMap {
 
 impl IdMap {
     /// Builds the map; `origin` names where each (pattern, replacement) pair came from.
-    pub fn new<'a>(
-        rules: impl IntoIterator<Item = (&'a str, &'a str, String)>,
+    pub fn new<P: AsRef<str>, R: AsRef<str>>(
+        rules: impl IntoIterator<Item = (P, R, String)>,
     ) -> Result<IdMap, String> {
         let mut out = Vec::new();
         for (pattern, replace, origin) in rules {
+            let pattern = pattern.as_ref();
             let re = Regex::new(pattern).map_err(|e| {
                 format!("{origin}: `{pattern}` is not a valid regular expression: {e}")
             })?;
             out.push(IdRule {
                 pattern: re,
-                replace: replace.to_string(),
+                replace: replace.as_ref().to_string(),
                 origin,
             });
         }
         Ok(IdMap { rules: out })
+    }
+
+    /// The config's rules, then the `--id-map` arguments.
+    pub fn with_args<'a>(
+        rules: impl IntoIterator<Item = (&'a str, &'a str, String)>,
+        args: &[String],
+    ) -> Result<IdMap, String> {
+        let parsed: Vec<(String, String)> = args
+            .iter()
+            .map(|a| IdMap::parse_arg(a))
+            .collect::<Result<_, _>>()?;
+        let rules = rules
+            .into_iter()
+            .map(|(p, r, origin)| (p.to_string(), r.to_string(), origin));
+        let args = parsed
+            .into_iter()
+            .map(|(p, r)| (p, r, "--id-map".to_string()));
+        IdMap::new(rules.chain(args))
     }
 
     /// Parses `--id-map` values: `PATTERN => REPLACEMENT`.
@@ -62,30 +83,20 @@ impl IdMap {
         }
     }
 
-    /// Whether there are no rules.
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
-    }
-
     fn rewrite(&self, id: &str) -> Option<(String, Vec<usize>)> {
-        let mut current = std::borrow::Cow::Borrowed(id);
+        let mut current: Option<String> = None;
         let mut fired = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
-            if rule.pattern.is_match(&current) {
-                let next = rule
-                    .pattern
-                    .replace_all(&current, rule.replace.as_str())
-                    .into_owned();
-                if next != current.as_ref() {
-                    fired.push(i);
-                    current = std::borrow::Cow::Owned(next);
-                }
+            let now = current.as_deref().unwrap_or(id);
+            // `replace_all` borrows when nothing matched: one scan per rule.
+            if let Cow::Owned(next) = rule.pattern.replace_all(now, rule.replace.as_str())
+                && next != now
+            {
+                fired.push(i);
+                current = Some(next);
             }
         }
-        match current {
-            std::borrow::Cow::Owned(s) => Some((s, fired)),
-            std::borrow::Cow::Borrowed(_) => None,
-        }
+        current.map(|s| (s, fired))
     }
 
     fn describe(&self, fired: &[usize]) -> String {
@@ -109,12 +120,9 @@ impl IdMap {
         let mut rewritten: BTreeMap<Vec<usize>, (u64, String, String)> = BTreeMap::new();
         let mut changed = vec![false; snap.tests.len()];
         for (t, changed) in snap.tests.iter_mut().zip(&mut changed) {
-            let original = t
-                .properties
-                .get("original_id")
-                .cloned()
-                .unwrap_or_else(|| t.id.clone());
-            if let Some((new, fired)) = self.rewrite(&original) {
+            let original = t.properties.get("original_id").unwrap_or(&t.id);
+            if let Some((new, fired)) = self.rewrite(original) {
+                let original = original.clone();
                 let e = rewritten
                     .entry(fired)
                     .or_insert_with(|| (0, original.clone(), new.clone()));
@@ -123,6 +131,9 @@ impl IdMap {
                 t.properties.insert("original_id".into(), original);
                 *changed = true;
             }
+        }
+        if rewritten.is_empty() {
+            return;
         }
         for (fired, (n, old, new)) in &rewritten {
             snap.warnings.push(format!(

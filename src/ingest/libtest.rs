@@ -63,8 +63,7 @@ struct Event<'a> {
 }
 
 /// The state of one stream being read.
-struct Reader<'p> {
-    path: &'p Path,
+struct Reader {
     source: String,
     /// Suites seen (`suite started` events) in plain libtest streams.
     binary: u64,
@@ -84,7 +83,6 @@ struct Reader<'p> {
 pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestError> {
     let mut input = LineReader::open(path)?;
     let mut r = Reader {
-        path,
         source: path.display().to_string(),
         binary: 0,
         nextest: false,
@@ -164,7 +162,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     Ok(())
 }
 
-impl Reader<'_> {
+impl Reader {
     fn suite_started(&mut self, builder: &mut RunBuilder) {
         // nextest closes and reopens suites while tests run: only plain streams end there.
         if !self.nextest {
@@ -266,7 +264,7 @@ impl Reader<'_> {
             a.kind = Some("no result".into());
             a.message = Some(format!(
                 "started at {}:{lineno} but no result followed: the test binary stopped (crash, abort, kill or time limit)",
-                self.path.display()
+                self.source
             ));
             let case = self.case(&name, binary, vec![a]);
             builder.add_case(case, &self.source, lineno);

@@ -575,6 +575,32 @@ impl RunBuilder {
         });
     }
 
+    /// The hash of (suite, class name, name) and the index of the test holding it, if any.
+    fn find(
+        &self,
+        suite: Option<&str>,
+        classname: Option<&str>,
+        name: &str,
+    ) -> (u64, Option<usize>) {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one((suite, classname, name));
+        let tests = &self.tests;
+        let found = self
+            .index
+            .find(hash, |&i| {
+                let t = &tests[i];
+                t.name == name && t.classname.as_deref() == classname && t.suite.as_deref() == suite
+            })
+            .copied();
+        (hash, found)
+    }
+
+    /// Whether the run already has a test of this suite, class name and name (a counting
+    /// builder keeps none).
+    pub fn has_case(&self, suite: Option<&str>, classname: Option<&str>, name: &str) -> bool {
+        self.find(suite, classname, name).1.is_some()
+    }
+
     /// Adds a test case; a repetition of the same suite, class and name becomes more attempts.
     /// Returns whether the case was a new test (not a repetition).
     pub fn add_case(&mut self, case: CaseInput, _source: &str, _offset: u64) -> bool {
@@ -587,21 +613,11 @@ impl RunBuilder {
             *self.counted.entry(status).or_default() += 1;
             return true;
         }
-        let hash = self.hasher.hash_one((
+        let (hash, found) = self.find(
             case.suite.as_deref(),
             case.classname.as_deref(),
             case.name.as_str(),
-        ));
-        let tests = &self.tests;
-        let found = self
-            .index
-            .find(hash, |&i| {
-                let t = &tests[i];
-                t.name == case.name
-                    && t.classname.as_deref() == case.classname.as_deref()
-                    && t.suite.as_deref() == case.suite.as_deref()
-            })
-            .copied();
+        );
         if let Some(i) = found {
             let t = &mut self.tests[i];
             // A test is retried only after it did not pass. pytest-rerunfailures writes the

@@ -19,7 +19,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::json_stream::stream_array;
+use super::json_stream::{stream_array, text};
 use super::text::{bound, checked_seconds};
 use super::{CaseInput, RunBuilder};
 use crate::error::IngestError;
@@ -132,8 +132,7 @@ fn convert(t: PTest, bad_durations: &mut u64) -> Result<CaseInput, String> {
             .is_some_and(|p| p.outcome.as_deref() == Some("failed"))
     };
     let (status, kind, culprit) = match t.outcome.as_str() {
-        "passed" | "xpassed" => (Status::Passed, None, None),
-        "rerun" => (Status::Passed, None, None),
+        "passed" | "xpassed" | "rerun" => (Status::Passed, None, None),
         "skipped" | "xfailed" => {
             let phase = if t.call.is_some() { &t.call } else { &t.setup };
             (
@@ -178,11 +177,7 @@ fn convert(t: PTest, bad_durations: &mut u64) -> Result<CaseInput, String> {
     a.duration_s = (!durations.is_empty()).then(|| durations.iter().sum());
     a.kind = kind;
     if let Some(p) = culprit {
-        let longrepr = match &p.longrepr {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        };
+        let longrepr = p.longrepr.as_ref().filter(|v| !v.is_null()).map(text);
         a.message = p
             .crash
             .as_ref()
