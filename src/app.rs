@@ -19,11 +19,11 @@ use crate::cli::{
     Cli, ColorChoice, Command, CompareArgs, InputFormat, ListArgs, ListFormat, OutputFormat,
     RecordArgs, ShowArgs, ShowFormat,
 };
-use crate::compare::{Inputs, analyse};
 use crate::config::Config;
 use crate::ingest::idmap::IdMap;
 use crate::ingest::{self, Format as InFormat, ReadOptions};
 use crate::model::Snapshot;
+use crate::pipeline::{Inputs, analyse};
 use crate::report::{Format, RenderOptions, renderer};
 use crate::store::fs::FsStore;
 use crate::store::{Loaded, Selector, Store, Stored, select};

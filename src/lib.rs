@@ -29,6 +29,7 @@ pub mod fingerprint;
 pub mod gate;
 pub mod ingest;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod stats;
 pub mod store;

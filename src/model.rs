@@ -392,6 +392,50 @@ impl fmt::Display for Verdict {
     }
 }
 
+/// Items per verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Regressions.
+    pub regression: usize,
+    /// Improvements.
+    pub improvement: usize,
+    /// Environmental changes.
+    pub environmental: usize,
+    /// Unchanged items.
+    pub unchanged: usize,
+    /// Inconclusive items.
+    pub inconclusive: usize,
+}
+
+impl Summary {
+    /// Adds one verdict.
+    pub fn add(&mut self, v: Verdict) {
+        match v {
+            Verdict::Regression => self.regression += 1,
+            Verdict::Improvement => self.improvement += 1,
+            Verdict::Environmental => self.environmental += 1,
+            Verdict::Unchanged => self.unchanged += 1,
+            Verdict::Inconclusive => self.inconclusive += 1,
+        }
+    }
+
+    /// The count for one verdict.
+    pub fn get(&self, v: Verdict) -> usize {
+        match v {
+            Verdict::Regression => self.regression,
+            Verdict::Improvement => self.improvement,
+            Verdict::Environmental => self.environmental,
+            Verdict::Unchanged => self.unchanged,
+            Verdict::Inconclusive => self.inconclusive,
+        }
+    }
+
+    /// Total items.
+    pub fn total(&self) -> usize {
+        Verdict::ALL.iter().map(|v| self.get(*v)).sum()
+    }
+}
+
 /// What happened to an item, beside its verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

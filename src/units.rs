@@ -235,6 +235,15 @@ pub fn push_u64(out: &mut String, mut v: u64) {
     out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
 }
 
+/// Formats a p-value compactly.
+pub fn fmt_p(p: f64) -> String {
+    if p < 0.001 {
+        format!("{p:.1e}")
+    } else {
+        fixed(p, 3, false)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,9 +13,9 @@
 //! (`cargo test --test aa_simulation -- --nocapture`).
 
 use regdiff::align::Run;
-use regdiff::compare::{Inputs, analyse};
 use regdiff::config::Config;
 use regdiff::model::{Better, Metric, Snapshot, Verdict};
+use regdiff::pipeline::{Inputs, analyse};
 use regdiff::stats::Xoshiro256StarStar;
 
 struct Rng(Xoshiro256StarStar);

@@ -21,12 +21,12 @@
 pub mod rules;
 pub mod signature;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::align::Run;
-use crate::compare::tests::TestComparison;
+use crate::compare::cases::TestComparison;
 use crate::config::{Attribution as Thresholds, Strength};
-use crate::model::{Evidence, Status, TestResult};
+use crate::model::{EnvFingerprint, Evidence, Status, TestResult};
 use crate::stats::binom::binomial_sf;
 use crate::stats::rates::wilson;
 use rules::RuleSet;
@@ -690,6 +690,74 @@ fn trace_mentions(trace: &str, path: &str) -> bool {
         && (t.contains(&format!("({base}:"))
             || t.contains(&format!("/{base}:"))
             || t.contains(&format!(" {base}:")))
+}
+
+/// Fields of the fingerprints that differ between the sides (fields unknown on a side are
+/// not compared; `ci` variables are run identifiers and never compared).
+pub fn env_differences(base: &[Run<'_>], head: &[Run<'_>]) -> Vec<EnvDifference> {
+    fn fields(e: &EnvFingerprint) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                m.insert(k.to_string(), v);
+            }
+        };
+        put("host", e.host.clone());
+        put("os", e.os.clone());
+        put("kernel", e.kernel.clone());
+        put("cpu", e.cpu.clone());
+        put("cores", e.cores.map(|c| c.to_string()));
+        for (k, v) in &e.toolchains {
+            m.insert(format!("toolchain.{k}"), v.clone());
+        }
+        for (k, v) in &e.vars {
+            m.insert(format!("vars.{k}"), v.clone());
+        }
+        m
+    }
+    let collect = |runs: &[Run<'_>]| {
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for r in runs {
+            for (k, v) in fields(&r.snapshot.env) {
+                out.entry(k).or_default().insert(v);
+            }
+        }
+        out
+    };
+    let b = collect(base);
+    let h = collect(head);
+    let mut diffs = Vec::new();
+    for (k, bv) in &b {
+        let Some(hv) = h.get(k) else { continue };
+        if bv != hv {
+            diffs.push(EnvDifference {
+                field: k.clone(),
+                base: bv.iter().cloned().collect(),
+                head: hv.iter().cloned().collect(),
+            });
+        }
+    }
+    // A chosen variable set on one side only is a difference too.
+    for (k, hv) in &h {
+        if k.starts_with("vars.") && !b.contains_key(k) && !base.is_empty() {
+            diffs.push(EnvDifference {
+                field: k.clone(),
+                base: vec!["(unset)".into()],
+                head: hv.iter().cloned().collect(),
+            });
+        }
+    }
+    for (k, bv) in &b {
+        if k.starts_with("vars.") && !h.contains_key(k) && !head.is_empty() {
+            diffs.push(EnvDifference {
+                field: k.clone(),
+                base: bv.iter().cloned().collect(),
+                head: vec!["(unset)".into()],
+            });
+        }
+    }
+    diffs.sort_by(|a, b| a.field.cmp(&b.field));
+    diffs
 }
 
 #[cfg(test)]

@@ -24,7 +24,12 @@ use hashbrown::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::model::Better;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::align::Run;
+use crate::compare::cases::TestComparison;
+use crate::config::MetricsConfig;
+use crate::model::{Better, Change};
 use crate::stats::{
     Alternative, MwuMethod, Sample, WelchOutcome, benjamini_hochberg, hodges_lehmann, mann_whitney,
     mwu_min_attainable_p, normal_quantile, normal_sf, t_quantile, t_sf, welch_t,
@@ -615,6 +620,171 @@ pub fn runs_needed(alpha: f64) -> usize {
                 .is_ok_and(|p| p <= alpha)
         })
         .unwrap_or(30)
+}
+
+/// The metrics to compare: every metric of the runs, aligned by id, and the durations of
+/// tests that passed on every run of both sides.
+pub fn inputs(
+    base: &[Run<'_>],
+    head: &[Run<'_>],
+    comparisons: &[TestComparison<'_>],
+    mc: &MetricsConfig,
+) -> Vec<MetricInput> {
+    let threshold_globs: Vec<(GlobSet, f64)> = mc
+        .thresholds
+        .iter()
+        .map(|(p, t)| (globs(std::slice::from_ref(p)), *t))
+        .collect();
+    let threshold_of = |id: &str| {
+        threshold_globs
+            .iter()
+            .find(|(g, _)| g.is_match(id))
+            .map(|(_, t)| *t)
+            .unwrap_or(mc.threshold)
+    };
+    struct Acc<'s> {
+        unit: &'s str,
+        better: crate::model::Better,
+        tags: Vec<String>,
+        base: Vec<f64>,
+        head: Vec<f64>,
+        base_samples: u64,
+        head_samples: u64,
+        base_values: Vec<f64>,
+        head_values: Vec<f64>,
+        summaries: bool,
+        problem: Option<String>,
+    }
+    let mut order: Vec<&str> = Vec::new();
+    let mut acc: hashbrown::HashMap<&str, Acc<'_>> = hashbrown::HashMap::new();
+    for (is_head, side) in [(false, base), (true, head)] {
+        for run in side.iter() {
+            for m in &run.snapshot.metrics {
+                let a = acc.entry(m.id.as_str()).or_insert_with(|| {
+                    order.push(m.id.as_str());
+                    Acc {
+                        unit: &m.unit,
+                        better: m.better,
+                        tags: m.tags.clone(),
+                        base: Vec::new(),
+                        head: Vec::new(),
+                        base_samples: 0,
+                        head_samples: 0,
+                        base_values: Vec::new(),
+                        head_values: Vec::new(),
+                        summaries: false,
+                        problem: None,
+                    }
+                });
+                if m.unit != a.unit && a.problem.is_none() {
+                    a.problem = Some(format!(
+                        "measured in `{}` in {} but in `{}` elsewhere: units differ, so the values are not compared",
+                        m.unit, run.id, a.unit
+                    ));
+                }
+                let Some(loc) = m.location() else { continue };
+                a.summaries |= m.summary.is_some() && m.samples.is_empty();
+                let (locs, count, values) = if is_head {
+                    (&mut a.head, &mut a.head_samples, &mut a.head_values)
+                } else {
+                    (&mut a.base, &mut a.base_samples, &mut a.base_values)
+                };
+                locs.push(loc);
+                *count += m.sample_count();
+                if values.len() < 2 || values.iter().all(|v| *v == values[0]) {
+                    values.extend(m.samples.iter().take(64));
+                }
+            }
+        }
+    }
+    let mut out: Vec<MetricInput> = Vec::with_capacity(order.len());
+    for id in order {
+        let Some(a) = acc.remove(id) else { continue };
+        let constant = |v: &[f64]| v.len() >= 2 && v.iter().all(|x| *x == v[0]);
+        let deterministic = !a.summaries
+            && constant(&a.base_values)
+            && constant(&a.head_values)
+            && a.base_samples == a.base_values.len() as u64
+            && a.head_samples == a.head_values.len() as u64;
+        let kind = if id.ends_with(":cpu_time") {
+            " (CPU time)"
+        } else {
+            ""
+        };
+        out.push(MetricInput {
+            id: id.to_string(),
+            unit: a.unit.to_string(),
+            better: a.better,
+            tags: a.tags,
+            group: format!("{}{kind}", group_name(a.unit)),
+            base: a.base,
+            head: a.head,
+            base_samples: a.base_samples,
+            head_samples: a.head_samples,
+            deterministic,
+            threshold: threshold_of(id),
+            problem: a.problem,
+        });
+    }
+    if mc.test_durations {
+        for c in comparisons {
+            if c.change != Change::Passing
+                || c.base.passed != c.base.runs
+                || c.head.passed != c.head.runs
+            {
+                continue;
+            }
+            let durations = |obs: &[crate::align::Observation<'_>]| -> Option<Vec<f64>> {
+                obs.iter().map(|o| o.result.duration_s).collect()
+            };
+            let (Some(b), Some(h)) = (durations(c.base_obs), durations(c.head_obs)) else {
+                continue;
+            };
+            if b.iter().chain(&h).any(|d| *d < mc.duration_min_s) {
+                continue;
+            }
+            let id = format!("duration: {}", c.id);
+            out.push(MetricInput {
+                threshold: threshold_of(&id).max(mc.duration_threshold),
+                id,
+                unit: "s".into(),
+                better: crate::model::Better::Lower,
+                tags: Vec::new(),
+                group: "test duration (s)".into(),
+                base_samples: b.len() as u64,
+                head_samples: h.len() as u64,
+                base: b,
+                head: h,
+                deterministic: false,
+                problem: None,
+            });
+        }
+    }
+    out
+}
+
+/// The name of a group of comparable metrics: a kind of figure and its unit.
+fn group_name(unit: &str) -> String {
+    match unit {
+        "s" => "time (s)".to_string(),
+        "B" => "size (B)".to_string(),
+        "B/s" => "throughput (B/s)".to_string(),
+        u if u.starts_with("s/") => format!("time ({u})"),
+        u if u.starts_with("B/") => format!("size ({u})"),
+        u => format!("unit {u}"),
+    }
+}
+
+/// A glob set of `patterns` (validated when the configuration was read).
+pub fn globs(patterns: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        // Validated when the configuration was read.
+        if let Ok(g) = Glob::new(p) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
 #[cfg(test)]

@@ -16,8 +16,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::attribute::EnvDifference;
-use crate::compare::tests::SideCounts;
+pub use crate::classify::pass_rate::{PassRate, Rate, SuiteSummary};
+use crate::compare::cases::SideCounts;
+pub use crate::model::Summary;
 use crate::model::{Change, Evidence, Verdict};
+pub use crate::units::fmt_p;
 use diff::DiffSpan;
 
 /// The schema tag of the JSON report.
@@ -89,118 +92,6 @@ pub struct GateOutcome {
     pub passed: bool,
     /// Why it failed, one line per failed rule.
     pub reasons: Vec<String>,
-}
-
-/// Items per verdict.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
-    /// Regressions.
-    pub regression: usize,
-    /// Improvements.
-    pub improvement: usize,
-    /// Environmental changes.
-    pub environmental: usize,
-    /// Unchanged items.
-    pub unchanged: usize,
-    /// Inconclusive items.
-    pub inconclusive: usize,
-}
-
-impl Summary {
-    /// Adds one verdict.
-    pub fn add(&mut self, v: Verdict) {
-        match v {
-            Verdict::Regression => self.regression += 1,
-            Verdict::Improvement => self.improvement += 1,
-            Verdict::Environmental => self.environmental += 1,
-            Verdict::Unchanged => self.unchanged += 1,
-            Verdict::Inconclusive => self.inconclusive += 1,
-        }
-    }
-
-    /// The count for one verdict.
-    pub fn get(&self, v: Verdict) -> usize {
-        match v {
-            Verdict::Regression => self.regression,
-            Verdict::Improvement => self.improvement,
-            Verdict::Environmental => self.environmental,
-            Verdict::Unchanged => self.unchanged,
-            Verdict::Inconclusive => self.inconclusive,
-        }
-    }
-
-    /// Total items.
-    pub fn total(&self) -> usize {
-        Verdict::ALL.iter().map(|v| self.get(*v)).sum()
-    }
-}
-
-/// A pass rate on one side with its interval.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Rate {
-    /// Passed test runs.
-    pub passed: u64,
-    /// Executed test runs (passed + failed + errored).
-    pub total: u64,
-    /// passed / total; `null` when total is 0.
-    pub rate: Option<f64>,
-    /// 95% Wilson interval of the rate; `null` when total is 0.
-    pub ci: Option<[f64; 2]>,
-}
-
-/// Pass-rate drift over the tests both sides ran.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct PassRate {
-    /// Tests executed on both sides (the denominator of the comparison).
-    pub common: usize,
-    /// Base rate over the common tests.
-    pub base: Rate,
-    /// Head rate over the common tests.
-    pub head: Rate,
-    /// Fisher exact two-sided p on the 2×2 counts; `null` when a side ran nothing.
-    pub p: Option<f64>,
-    /// regression (significant drop), improvement (significant rise), environmental (the
-    /// drop is significant only because of failures judged environmental), or unchanged.
-    pub verdict: Verdict,
-    /// Tests only on head.
-    pub added: usize,
-    /// Tests only on base.
-    pub removed: usize,
-    /// Tests run on base and skipped on head.
-    pub newly_skipped: usize,
-    /// Tests skipped on base and run on head.
-    pub unskipped: usize,
-    /// Base rate over every test base ran (its own denominator).
-    pub base_all: Rate,
-    /// Head rate over every test head ran.
-    pub head_all: Rate,
-    /// Distinct tests executed on base.
-    pub base_tests: usize,
-    /// Distinct tests executed on head.
-    pub head_tests: usize,
-    /// Why the verdict is what it is.
-    pub evidence: Vec<Evidence>,
-}
-
-/// One suite's share of the comparison.
-#[derive(Debug, Clone, Serialize)]
-pub struct SuiteSummary {
-    /// Suite name (`(no suite)` when the source has none).
-    pub name: String,
-    /// Tests in the suite (either side).
-    pub tests: usize,
-    /// Verdict counts.
-    pub summary: Summary,
-    /// Pass rate over the suite's common tests.
-    pub common: usize,
-    /// Base rate over the suite's common tests.
-    pub base: Rate,
-    /// Head rate over the suite's common tests.
-    pub head: Rate,
-    /// Fisher exact two-sided p.
-    pub p: Option<f64>,
-    /// The suite's pass-rate verdict (same rule as the overall pass rate).
-    pub verdict: Verdict,
 }
 
 /// A compared item.
@@ -399,15 +290,6 @@ pub fn fmt_ci(r: &Rate) -> String {
     match r.ci {
         Some([lo, hi]) => format!("95% CI {:.1}–{:.1}%", 100.0 * lo, 100.0 * hi),
         None => "no interval".into(),
-    }
-}
-
-/// Formats a p-value compactly.
-pub fn fmt_p(p: f64) -> String {
-    if p < 0.001 {
-        format!("{p:.1e}")
-    } else {
-        crate::units::fixed(p, 3, false)
     }
 }
 

@@ -12,7 +12,7 @@ use super::{
     Render, RenderOptions, Report, TestItem, coverage_sentence, diff, fmt_ci, fmt_rate, headline,
     pass_rate_sentence,
 };
-use crate::compare::tests::SideCounts;
+use crate::compare::cases::SideCounts;
 use crate::model::Verdict;
 
 /// The terminal renderer.

@@ -18,8 +18,10 @@
 //! with a new signature) keep the verdict a regression whatever the evidence. When in doubt
 //! the verdict is regression or inconclusive, never environmental.
 
+pub mod pass_rate;
+
 use crate::attribute::{Findings, Strong};
-use crate::compare::tests::TestComparison;
+use crate::compare::cases::TestComparison;
 use crate::model::{Change, Evidence, Verdict};
 
 /// A test's verdict with its evidence.
@@ -400,13 +402,13 @@ pub fn classify_metric(
     match (f.p, f.q) {
         (Some(p), Some(q)) => {
             effect.push_str(", p = ");
-            effect.push_str(&crate::report::fmt_p(p));
+            effect.push_str(&crate::units::fmt_p(p));
             effect.push_str(", q = ");
-            effect.push_str(&crate::report::fmt_p(q));
+            effect.push_str(&crate::units::fmt_p(q));
         }
         (Some(p), None) => {
             effect.push_str(", p = ");
-            effect.push_str(&crate::report::fmt_p(p));
+            effect.push_str(&crate::units::fmt_p(p));
             effect.push_str(" (cannot reach significance)");
         }
         _ => {}

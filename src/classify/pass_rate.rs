@@ -9,11 +9,82 @@
 
 use std::collections::BTreeMap;
 
-use crate::compare::tests::TestComparison;
+use crate::compare::cases::TestComparison;
 use crate::model::{Change, Evidence, Verdict};
-use crate::report::{PassRate, Rate, SuiteSummary, Summary, fmt_p};
+use serde::Serialize;
+
+use crate::model::Summary;
 use crate::stats::fisher::fisher_exact;
 use crate::stats::rates::wilson;
+use crate::units::fmt_p;
+
+/// A pass rate on one side with its interval.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Rate {
+    /// Passed test runs.
+    pub passed: u64,
+    /// Executed test runs (passed + failed + errored).
+    pub total: u64,
+    /// passed / total; `null` when total is 0.
+    pub rate: Option<f64>,
+    /// 95% Wilson interval of the rate; `null` when total is 0.
+    pub ci: Option<[f64; 2]>,
+}
+
+/// Pass-rate drift over the tests both sides ran.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PassRate {
+    /// Tests executed on both sides (the denominator of the comparison).
+    pub common: usize,
+    /// Base rate over the common tests.
+    pub base: Rate,
+    /// Head rate over the common tests.
+    pub head: Rate,
+    /// Fisher exact two-sided p on the 2×2 counts; `null` when a side ran nothing.
+    pub p: Option<f64>,
+    /// regression (significant drop), improvement (significant rise), environmental (the
+    /// drop is significant only because of failures judged environmental), or unchanged.
+    pub verdict: Verdict,
+    /// Tests only on head.
+    pub added: usize,
+    /// Tests only on base.
+    pub removed: usize,
+    /// Tests run on base and skipped on head.
+    pub newly_skipped: usize,
+    /// Tests skipped on base and run on head.
+    pub unskipped: usize,
+    /// Base rate over every test base ran (its own denominator).
+    pub base_all: Rate,
+    /// Head rate over every test head ran.
+    pub head_all: Rate,
+    /// Distinct tests executed on base.
+    pub base_tests: usize,
+    /// Distinct tests executed on head.
+    pub head_tests: usize,
+    /// Why the verdict is what it is.
+    pub evidence: Vec<Evidence>,
+}
+
+/// One suite's share of the comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuiteSummary {
+    /// Suite name (`(no suite)` when the source has none).
+    pub name: String,
+    /// Tests in the suite (either side).
+    pub tests: usize,
+    /// Verdict counts.
+    pub summary: Summary,
+    /// Pass rate over the suite's common tests.
+    pub common: usize,
+    /// Base rate over the suite's common tests.
+    pub base: Rate,
+    /// Head rate over the suite's common tests.
+    pub head: Rate,
+    /// Fisher exact two-sided p.
+    pub p: Option<f64>,
+    /// The suite's pass-rate verdict (same rule as the overall pass rate).
+    pub verdict: Verdict,
+}
 
 /// A rate with its 95% Wilson interval.
 pub fn rate(passed: u64, total: u64) -> Rate {

@@ -1,0 +1,397 @@
+//! The analysis pipeline: runs of both sides (and history) in, one [`Report`] out.
+//!
+//! This module runs the flow of DESIGN.md and nothing else: align → compare (facts) →
+//! attribute (evidence) → classify (verdicts) → pass rate → gate → report. Each stage is a
+//! module of its own with data types in between, and the imports run one way: `compare`
+//! knows nothing of `classify`, `classify` nothing of `report`. Per-test work runs on rayon;
+//! every collection is ordered by id, so the result does not depend on the number of threads.
+
+use std::collections::BTreeSet;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+
+use crate::align::{Run, align_tests};
+use crate::attribute::rules::RuleSet;
+use crate::attribute::signature::signature;
+use crate::attribute::{Context, HistoryIndex, MassTable, attribute, env_differences};
+use crate::classify::classify_test;
+use crate::classify::pass_rate;
+use crate::compare::cases::{TestComparison, compare_test};
+use crate::compare::metrics;
+use crate::config::{Config, Strength};
+use crate::gate;
+use crate::model::{Change, Summary, Verdict};
+use crate::report::diff::word_diff;
+use crate::report::{HistoryInfo, Item, REPORT_SCHEMA, Report, RuleHits, SideInfo, TestItem};
+
+/// Everything a comparison needs.
+pub struct Inputs<'a> {
+    /// Base runs.
+    pub base: Vec<Run<'a>>,
+    /// Head runs.
+    pub head: Vec<Run<'a>>,
+    /// History of the base branch, oldest first, base runs excluded.
+    pub history: Vec<Run<'a>>,
+    /// Configuration.
+    pub config: &'a Config,
+    /// Changed files (`--changed-files`), when given.
+    pub changed_files: Option<Vec<String>>,
+    /// The gate policy, when a gate was asked for (`--gate` or a `[gate]` section).
+    pub gate: Option<crate::config::GatePolicy>,
+    /// Warnings gathered before the analysis (loading, selection).
+    pub warnings: Vec<String>,
+}
+
+/// Runs the comparison.
+pub fn analyse(inputs: &Inputs<'_>) -> Report {
+    let config = inputs.config;
+    let alpha = config.attribution.alpha;
+    let rules = RuleSet::build(&config.rules, config.attribution.builtin_rules);
+    let aligned = align_tests(&inputs.base, &inputs.head);
+    let (nb, nh) = (inputs.base.len(), inputs.head.len());
+    let comparisons: Vec<TestComparison<'_>> = (0..aligned.len())
+        .into_par_iter()
+        .map(|i| compare_test(aligned.get(i), nb, nh, alpha))
+        .collect();
+
+    let mass = MassTable::build(&comparisons);
+    let window = config.attribution.history_window;
+    let history = &inputs.history[inputs.history.len().saturating_sub(window)..];
+    let history_index = HistoryIndex::build(history);
+    let env_diff = env_differences(&inputs.base, &inputs.head);
+    let ctx = Context {
+        thresholds: &config.attribution,
+        rules: &rules,
+        history: &history_index,
+        changed_files: inputs.changed_files.as_deref(),
+        mass: &mass,
+        env_diff: &env_diff,
+    };
+    let tagger = Tagger::new(config);
+    let judged: Vec<_> = comparisons
+        .par_iter()
+        .map(|c| {
+            let findings = attribute(c, &ctx);
+            let verdict = classify_test(c, &findings);
+            (verdict, findings)
+        })
+        .collect();
+
+    let mut hits = vec![0usize; rules.rules.len()];
+    let mut summary = Summary::default();
+    // Regressions first; within a verdict, first-seen order: items go straight into their
+    // verdict's bucket, so each is built and moved once.
+    let mut buckets: Vec<Vec<Item>> = (0..Verdict::ALL.len()).map(|_| Vec::new()).collect();
+    buckets[rank(Verdict::Unchanged)].reserve(comparisons.len());
+    for (c, (v, f)) in comparisons.iter().zip(&judged) {
+        for &i in &f.rule_hits {
+            hits[i] += 1;
+        }
+        summary.add(v.verdict);
+        buckets[rank(v.verdict)].push(Item::Test(test_item(c, v.clone(), &tagger)));
+    }
+    let verdicts: Vec<_> = comparisons
+        .iter()
+        .zip(&judged)
+        .map(|(c, (v, _))| (c, v.verdict))
+        .collect();
+    let (pass_rate, suites) = pass_rate::compute(&verdicts, alpha);
+
+    let mut warnings = inputs.warnings.clone();
+    for (side, runs) in [("base", &inputs.base), ("head", &inputs.head)] {
+        for r in runs.iter() {
+            for w in &r.snapshot.warnings {
+                // Warnings name their file already; say which side and run only when not.
+                if w.starts_with(r.id) {
+                    warnings.push(format!("{side}: {w}"));
+                } else {
+                    warnings.push(format!("{side} {}: {w}", r.id));
+                }
+            }
+        }
+    }
+    for b in &rules.broken {
+        warnings.push(format!(
+            "signature rule `{}` does not compile and was not used: {}",
+            b.name, b.error
+        ));
+    }
+    let any_failure = hits.iter().sum::<usize>() > 0 || comparisons.iter().any(|c| c.head_fails());
+    let mut rule_hits = Vec::new();
+    for (r, n) in rules.rules.iter().zip(&hits) {
+        if !r.builtin && *n == 0 && any_failure {
+            warnings.push(format!(
+                "signature rule `{}` matched none of the head failures",
+                r.name
+            ));
+        }
+        rule_hits.push(RuleHits {
+            name: r.name.clone(),
+            strength: match r.strength {
+                Strength::Strong => "strong",
+                Strength::Weak => "weak",
+            },
+            builtin: r.builtin,
+            hits: *n,
+        });
+    }
+
+    // Metrics: benchmarks, sizes, and durations of tests that passed on both sides.
+    let metric_inputs = metrics::inputs(&inputs.base, &inputs.head, &comparisons, &config.metrics);
+    let mut metric_history = metrics::MetricHistory::default();
+    for run in history {
+        for m in &run.snapshot.metrics {
+            if let Some(loc) = m.location() {
+                metric_history.push(&m.id, loc);
+            }
+        }
+    }
+    let controls = metrics::globs(&config.metrics.control);
+    let is_control = |m: &metrics::MetricInput| {
+        m.tags.iter().any(|t| t == "control") || controls.is_match(&m.id)
+    };
+    let (facts, metric_groups) =
+        metrics::compare(metric_inputs, &metric_history, &is_control, alpha);
+    let metric_verdicts: Vec<_> = facts
+        .par_iter()
+        .map(|f| {
+            let shift = metric_groups.iter().find(|g| g.group == f.input.group);
+            crate::classify::classify_metric(f, shift, &env_diff, alpha)
+        })
+        .collect();
+    let metric_count = facts.len();
+    for (f, v) in facts.into_iter().zip(metric_verdicts) {
+        summary.add(v.verdict);
+        let control = is_control(&f.input);
+        let metrics::MetricFacts {
+            input,
+            base,
+            head,
+            log_ratio,
+            ci,
+            ci_level,
+            p,
+            q,
+            method,
+            noise,
+            threshold_raised,
+            ..
+        } = f;
+        let mut tags = input.tags;
+        if control && !tags.iter().any(|t| t == "control") {
+            tags.push("control".into());
+        }
+        buckets[rank(v.verdict)].push(Item::Metric(crate::report::MetricItem {
+            id: input.id,
+            unit: input.unit,
+            better: input.better,
+            verdict: v.verdict,
+            change: v.change,
+            ratio: log_ratio.map(f64::exp),
+            ci: ci.map(|[lo, hi]| [lo.exp(), hi.exp()]),
+            ci_level,
+            p,
+            q,
+            n: [base.runs, head.runs],
+            samples: [base.samples, head.samples],
+            evidence: v.evidence,
+            base,
+            head,
+            group: input.group,
+            threshold: input.threshold,
+            threshold_configured: threshold_raised.map(|(t, _)| t),
+            method,
+            noise,
+            tags,
+        }));
+    }
+
+    let mut items: Vec<Item> = Vec::with_capacity(comparisons.len() + metric_count);
+    for b in buckets {
+        items.extend(b);
+    }
+
+    let mut report = Report {
+        schema: REPORT_SCHEMA,
+        base: side_info(&inputs.base, &comparisons, true),
+        head: side_info(&inputs.head, &comparisons, false),
+        history: HistoryInfo {
+            runs: history.len(),
+            snapshots: history.iter().map(|r| r.id.to_string()).collect(),
+        },
+        gate: Default::default(),
+        summary,
+        pass_rate,
+        suites,
+        items,
+        rules: rule_hits,
+        metric_groups,
+        environment: env_diff,
+        warnings,
+    };
+    report.gate = match &inputs.gate {
+        Some(policy) => gate::evaluate(&report, policy, true),
+        None => gate::evaluate(&report, &crate::config::GatePolicy::default(), false),
+    };
+    report
+}
+
+/// Report order: regressions first, unchanged last.
+fn rank(v: Verdict) -> usize {
+    Verdict::ALL.iter().position(|x| *x == v).unwrap_or(0)
+}
+
+fn side_info(runs: &[Run<'_>], comps: &[TestComparison<'_>], base: bool) -> SideInfo {
+    let branches: BTreeSet<String> = runs
+        .iter()
+        .filter_map(|r| r.snapshot.run.branch.clone())
+        .collect();
+    let commits: Vec<String> = runs
+        .iter()
+        .filter_map(|r| r.snapshot.run.commit.clone())
+        .collect();
+    SideInfo {
+        snapshots: runs.iter().map(|r| r.id.to_string()).collect(),
+        runs: runs.len(),
+        tests: comps
+            .iter()
+            .filter(|c| {
+                if base {
+                    c.base.runs > 0
+                } else {
+                    c.head.runs > 0
+                }
+            })
+            .count(),
+        metrics: runs
+            .iter()
+            .flat_map(|r| r.snapshot.metrics.iter().map(|m| m.id.as_str()))
+            .collect::<BTreeSet<_>>()
+            .len(),
+        branches: branches.into_iter().collect(),
+        commits,
+    }
+}
+
+/// Applies `[tags]` patterns of `regdiff.toml` to test ids and files.
+struct Tagger {
+    sets: Vec<(String, GlobSet)>,
+}
+
+impl Tagger {
+    fn new(config: &Config) -> Self {
+        let mut sets = Vec::new();
+        for (tag, patterns) in &config.tags {
+            let mut b = GlobSetBuilder::new();
+            for p in patterns {
+                // Validated when the configuration was read.
+                if let Ok(g) = Glob::new(p) {
+                    b.add(g);
+                }
+            }
+            if let Ok(set) = b.build() {
+                sets.push((tag.clone(), set));
+            }
+        }
+        Tagger { sets }
+    }
+
+    fn tags(&self, c: &TestComparison<'_>) -> Vec<String> {
+        let mut tags = c.tags.clone();
+        for (tag, set) in &self.sets {
+            // Patterns match the test id, its file, or its class name written as a path
+            // (`tests/mission_critical/*` matches class `tests.mission_critical.test_x`).
+            let hit = set.is_match(c.id)
+                || c.file.is_some_and(|f| set.is_match(f))
+                || c.classname
+                    .is_some_and(|k| set.is_match(k.replace("::", "/").replace('.', "/")));
+            if hit && !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        tags
+    }
+}
+
+fn first_lines(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).take(6).collect();
+    let joined = lines.join("\n");
+    if joined.chars().count() > 600 {
+        let cut: String = joined.chars().take(600).collect();
+        format!("{cut}…")
+    } else {
+        joined
+    }
+}
+
+fn failure_text(a: &crate::model::Attempt) -> Option<String> {
+    let text = a
+        .message
+        .as_deref()
+        .filter(|m| !m.trim().is_empty())
+        .or(a.trace.as_deref())
+        .or(a.kind.as_deref())?;
+    Some(first_lines(text))
+}
+
+fn test_item(c: &TestComparison<'_>, v: crate::classify::TestVerdict, tagger: &Tagger) -> TestItem {
+    let last_failure = |obs: &[crate::align::Observation<'_>]| {
+        obs.iter()
+            .rev()
+            .filter(|o| o.result.status.is_failure())
+            .find_map(|o| o.result.last_attempt())
+            .cloned()
+    };
+    let head_fail = last_failure(c.head_obs);
+    let base_fail = last_failure(c.base_obs);
+    let message = head_fail.as_ref().and_then(failure_text).or_else(|| {
+        // A newly skipped test: show the skip reason.
+        (v.change == Change::Skipped)
+            .then(|| {
+                c.head_obs
+                    .iter()
+                    .filter_map(|o| o.result.last_attempt())
+                    .find_map(|a| a.message.as_deref().map(first_lines))
+            })
+            .flatten()
+    });
+    let mut base_message = None;
+    let mut message_diff = None;
+    let mut evidence = v.evidence;
+    if let (Some(b), Some(h)) = (&base_fail, &head_fail) {
+        let bt = failure_text(b).unwrap_or_default();
+        let ht = failure_text(h).unwrap_or_default();
+        if bt != ht {
+            if v.change == Change::StillFailing {
+                let detail = if signature(b) != signature(h) {
+                    "still failing, but differently: the failure message changed (worth a look)"
+                } else {
+                    "still failing; the message differs only in numbers, ids or paths"
+                };
+                evidence.push(crate::model::Evidence::new("diff", detail));
+            }
+            message_diff = Some(word_diff(&bt, &ht));
+            base_message = Some(bt);
+        }
+    } else if v.change == Change::Fixed {
+        base_message = base_fail.as_ref().and_then(failure_text);
+    }
+    TestItem {
+        id: c.id.to_string(),
+        suite: c.suite.map(str::to_string),
+        classname: c.classname.map(str::to_string),
+        name: c.name.to_string(),
+        verdict: v.verdict,
+        change: v.change,
+        evidence,
+        base: c.base,
+        head: c.head,
+        tags: tagger.tags(c),
+        file: c.file.map(str::to_string),
+        line: c.line,
+        message,
+        base_message,
+        message_diff,
+    }
+}
