@@ -269,6 +269,22 @@ pub struct Metric {
     /// without `--benchmark-save-data`); `samples` is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<MetricSummary>,
+    /// CPU time beside wall time, where the harness gives it (Google Benchmark's `cpu_time`,
+    /// hyperfine's user + system). A same-core CPU hog inflates wall time while the process's
+    /// own CPU time barely moves, so this tells code from contention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<CpuTime>,
+}
+
+/// CPU time of a metric's samples, in the metric's unit.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuTime {
+    /// CPU time of each sample, paired one to one with the metric's `samples`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<f64>,
+    /// Mean CPU time per sample, when the harness gives only the mean (hyperfine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
 }
 
 impl Metric {
@@ -287,6 +303,7 @@ impl Metric {
             runs: 1,
             tags: Vec::new(),
             summary: None,
+            cpu: None,
         }
     }
 

@@ -36,13 +36,20 @@ fn every_harness_reads_with_its_samples() {
         &perf("google-benchmark/aa/base/benchmark.json"),
         ReadOptions::default(),
     );
-    assert_eq!(s.metrics.len(), 8, "real and CPU time of 4 benchmarks");
-    let cpu = s
+    assert_eq!(
+        s.metrics.len(),
+        4,
+        "4 benchmarks, CPU time beside real time"
+    );
+    let m = s
         .metrics
         .iter()
-        .find(|m| m.id == "BM_ToUpper/32768:cpu_time")
+        .find(|m| m.id == "BM_ToUpper/32768")
         .unwrap();
-    assert_eq!(cpu.samples.len(), 10, "repetitions, not aggregates");
+    assert_eq!(m.samples.len(), 10, "repetitions, not aggregates");
+    let cpu = m.cpu.as_ref().expect("cpu_time kept");
+    assert_eq!(cpu.samples.len(), 10, "one CPU time per repetition");
+    assert!(cpu.samples.iter().all(|c| *c > 0.0));
     assert_eq!(s.env.host.as_deref(), Some("vm"));
     assert_eq!(s.env.cores, Some(2));
 
@@ -52,6 +59,12 @@ fn every_harness_reads_with_its_samples() {
     );
     assert_eq!(s.metrics.len(), 4);
     assert!(s.metrics.iter().all(|m| m.samples.len() == 12));
+    // hyperfine gives the mean user + system time of the runs.
+    assert!(s.metrics.iter().all(|m| {
+        m.cpu
+            .as_ref()
+            .is_some_and(|c| c.mean.is_some_and(|x| x > 0.0))
+    }));
 
     let s = read(
         &perf("pytest-benchmark/aa/base/benchmark.json"),

@@ -22,7 +22,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::RunBuilder;
 use crate::error::IngestError;
-use crate::model::{Better, Metric};
+use crate::model::{Better, CpuTime, Metric};
 use crate::units;
 
 #[derive(Deserialize)]
@@ -150,6 +150,8 @@ struct Series {
     unit: String,
     better: Better,
     samples: Vec<f64>,
+    /// CPU time of each real-time sample (Google Benchmark's `cpu_time`), when every row has one.
+    cpu: Vec<f64>,
 }
 
 /// What the rows add up to, built row by row.
@@ -160,9 +162,9 @@ struct Collect<'p, 'de> {
     /// Series in first-seen order, with their ids.
     series: Vec<(String, Series)>,
     by_id: HashMap<String, usize>,
-    /// The last repetition row's run name and the slots of its real and CPU times: the
-    /// repetitions of a benchmark come one after another.
-    last: Option<(Cow<'de, str>, [Option<usize>; 2])>,
+    /// The last repetition row's run name and the slot of its time series: the repetitions
+    /// of a benchmark come one after another.
+    last: Option<(Cow<'de, str>, Option<usize>)>,
     aggregates: Vec<(String, Option<f64>, Option<f64>, String)>,
     have_iterations: HashSet<Cow<'de, str>>,
     errors: usize,
@@ -185,6 +187,7 @@ impl<'de> Collect<'_, 'de> {
                 unit: unit.to_string(),
                 better,
                 samples: Vec::with_capacity(32),
+                cpu: Vec::new(),
             },
         ));
         i
@@ -228,31 +231,33 @@ impl<'de> Collect<'_, 'de> {
         let same = self.last.as_ref().is_some_and(|(n, _)| *n == name);
         if !same {
             self.have_iterations.insert(name.clone());
-            self.last = Some((name.clone(), [None, None]));
+            self.last = Some((name.clone(), None));
         }
-        for (k, (suffix, v)) in [("", row.real_time), (":cpu_time", row.cpu_time)]
-            .into_iter()
-            .enumerate()
-        {
-            let Some(v) = v else { continue };
+        for v in [row.real_time, row.cpu_time].into_iter().flatten() {
             if !(v.is_finite() && v > 0.0) {
                 return Err(IngestError::unusable(
                     self.path,
                     format!("benchmarks[{i}] (`{name}`): a time of {v} is not a positive time"),
                 ));
             }
-            let cached = self.last.as_ref().and_then(|(_, slots)| slots[k]);
-            let slot = match cached {
+        }
+        // The real time is the sample; its CPU time goes beside it, in the same metric.
+        if let Some(real) = row.real_time {
+            let slot = match self.last.as_ref().and_then(|(_, slot)| *slot) {
                 Some(s) => s,
                 None => {
-                    let s = self.slot(format!("{name}{suffix}"), &resolved.unit, Better::Lower);
-                    if let Some((_, slots)) = self.last.as_mut() {
-                        slots[k] = Some(s);
+                    let s = self.slot(name.to_string(), &resolved.unit, Better::Lower);
+                    if let Some((_, slot)) = self.last.as_mut() {
+                        *slot = Some(s);
                     }
                     s
                 }
             };
-            self.series[slot].1.samples.push(resolved.apply(v));
+            let series = &mut self.series[slot].1;
+            series.samples.push(resolved.apply(real));
+            if let Some(cpu) = row.cpu_time {
+                series.cpu.push(resolved.apply(cpu));
+            }
         }
         for (key, v) in row.counters {
             if !v.is_finite() {
@@ -449,20 +454,18 @@ pub fn read_file(path: &Path, bytes: &[u8], builder: &mut RunBuilder) -> Result<
         builder.warnings.push(format!(
             "{source}: benchmark `{name}` has only aggregate rows; its median is read as a single value"
         ));
-        for (suffix, v) in [("", real), (":cpu_time", cpu)] {
-            if let Some(v) = v {
-                let id = format!("{name}{suffix}");
-                let series_of = Series {
-                    unit: unit.clone(),
-                    better: Better::Lower,
-                    samples: vec![v],
-                };
-                match by_id.get(&id) {
-                    Some(&i) => series[i].1 = series_of,
-                    None => {
-                        by_id.insert(id.clone(), series.len());
-                        series.push((id, series_of));
-                    }
+        if let Some(v) = real {
+            let series_of = Series {
+                unit: unit.clone(),
+                better: Better::Lower,
+                samples: vec![v],
+                cpu: cpu.into_iter().collect(),
+            };
+            match by_id.get(&name) {
+                Some(&i) => series[i].1 = series_of,
+                None => {
+                    by_id.insert(name.clone(), series.len());
+                    series.push((name, series_of));
                 }
             }
         }
@@ -480,8 +483,25 @@ pub fn read_file(path: &Path, bytes: &[u8], builder: &mut RunBuilder) -> Result<
         ));
     }
     builder.reserve_metrics(series.len());
+    let mut partial_cpu = 0;
     for (id, s) in series {
-        builder.add_metric(Metric::new(id, s.unit, s.better, s.samples), &source);
+        let mut m = Metric::new(id, s.unit, s.better, s.samples);
+        if !s.cpu.is_empty() {
+            if s.cpu.len() == m.samples.len() {
+                m.cpu = Some(CpuTime {
+                    samples: s.cpu,
+                    mean: None,
+                });
+            } else {
+                partial_cpu += 1;
+            }
+        }
+        builder.add_metric(m, &source);
+    }
+    if partial_cpu > 0 {
+        builder.warnings.push(format!(
+            "{source}: {partial_cpu} benchmark(s) give `cpu_time` on some repetitions only; their CPU time is left out"
+        ));
     }
     Ok(())
 }
@@ -521,19 +541,16 @@ mod tests {
         let ids: Vec<&str> = s.metrics.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(
             ids,
-            [
-                "BM_A",
-                "BM_A:cpu_time",
-                "BM_A:bytes_per_second",
-                "BM_A:widgets",
-                "BM_\"B\"",
-                "BM_\"B\":cpu_time"
-            ]
+            ["BM_A", "BM_A:bytes_per_second", "BM_A:widgets", "BM_\"B\"",]
         );
         let a = &s.metrics[0];
         assert_eq!((a.unit.as_str(), a.samples.len()), ("s", 3));
         assert!((a.samples[0] - 2e-6).abs() < 1e-18);
-        let bps = &s.metrics[2];
+        // CPU time rides beside the real time, one value per repetition.
+        let cpu = a.cpu.as_ref().expect("cpu time kept");
+        assert_eq!(cpu.samples.len(), 3);
+        assert!((cpu.samples[0] - 1e-6).abs() < 1e-18);
+        let bps = &s.metrics[1];
         assert_eq!((bps.unit.as_str(), bps.better), ("bytes/s", Better::Higher));
         assert_eq!(bps.samples, [1000.0, 1100.0]);
         assert!(s.warnings.iter().any(|w| w.contains("widgets")));

@@ -1,6 +1,7 @@
 //! hyperfine JSON (`--export-json`): each command is a metric named by the command (its
-//! `-n` name when given), with every timing run (`times`, seconds) as a sample. Runs that
-//! exited with a non-zero status are counted in a warning.
+//! `-n` name when given), with every timing run (`times`, seconds) as a sample and the mean
+//! CPU time (`user` + `system`) beside them. Runs that exited with a non-zero status are
+//! counted in a warning.
 
 use std::path::Path;
 
@@ -8,7 +9,7 @@ use serde::Deserialize;
 
 use super::RunBuilder;
 use crate::error::IngestError;
-use crate::model::{Better, Metric, MetricSummary};
+use crate::model::{Better, CpuTime, Metric, MetricSummary};
 
 #[derive(Deserialize)]
 struct HFile {
@@ -24,6 +25,12 @@ struct HResult {
     median: f64,
     min: f64,
     max: f64,
+    /// Mean user CPU time per run, seconds.
+    #[serde(default)]
+    user: Option<f64>,
+    /// Mean system CPU time per run, seconds.
+    #[serde(default)]
+    system: Option<f64>,
     #[serde(default)]
     times: Option<Vec<f64>>,
     #[serde(default)]
@@ -98,6 +105,19 @@ pub fn read_file(path: &Path, bytes: &[u8], builder: &mut RunBuilder) -> Result<
                     q3: None,
                 });
             }
+        }
+        // hyperfine gives the mean CPU time (user + system) of the runs, not each run's.
+        if let (Some(u), Some(sys)) = (r.user, r.system)
+            && u.is_finite()
+            && sys.is_finite()
+            && u >= 0.0
+            && sys >= 0.0
+            && u + sys > 0.0
+        {
+            m.cpu = Some(CpuTime {
+                samples: Vec::new(),
+                mean: Some(u + sys),
+            });
         }
         builder.add_metric(m, &source);
     }

@@ -524,6 +524,21 @@ impl RunBuilder {
                 ));
                 return;
             }
+            let paired = |c: &Option<crate::model::CpuTime>, n: usize| {
+                c.as_ref()
+                    .is_some_and(|c| c.mean.is_none() && c.samples.len() == n)
+            };
+            // CPU time stays only while it pairs one to one with the merged samples.
+            let cpu = if paired(&existing.cpu, existing.samples.len())
+                && paired(&m.cpu, m.samples.len())
+            {
+                let mut c = existing.cpu.take().unwrap_or_default();
+                c.samples.extend(m.cpu.into_iter().flat_map(|c| c.samples));
+                Some(c)
+            } else {
+                None
+            };
+            existing.cpu = cpu;
             existing.samples.extend(m.samples);
             if existing.summary.is_some() || m.summary.is_some() {
                 existing.summary = None;

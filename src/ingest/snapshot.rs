@@ -24,9 +24,10 @@ pub fn read_file(path: &Path) -> Result<Snapshot, IngestError> {
 /// Parses and validates snapshot bytes; `path` is used in messages.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Snapshot, IngestError> {
     match serde_json::from_slice::<Snapshot>(bytes) {
-        Ok(snap) => {
+        Ok(mut snap) => {
             check_schema(path, Some(&serde_json::Value::String(snap.schema.clone())))?;
             check_values(path, &snap)?;
+            fold_cpu_time_metrics(&mut snap);
             Ok(snap)
         }
         Err(err) => {
@@ -133,8 +134,72 @@ fn check_values(path: &Path, snap: &Snapshot) -> Result<(), IngestError> {
                 format!("metrics[{i}] (`{}`) has a non-finite sample {bad}", m.id),
             ));
         }
+        if let Some(c) = &m.cpu {
+            if let Some(bad) = c
+                .samples
+                .iter()
+                .chain(&c.mean)
+                .find(|x| !(x.is_finite() && **x >= 0.0))
+            {
+                return Err(IngestError::unusable(
+                    path,
+                    format!(
+                        "metrics[{i}] (`{}`) has a CPU time of {bad}; expected a finite time >= 0",
+                        m.id
+                    ),
+                ));
+            }
+            if !c.samples.is_empty() && c.samples.len() != m.samples.len() {
+                return Err(IngestError::unusable(
+                    path,
+                    format!(
+                        "metrics[{i}] (`{}`) has {} CPU times for {} samples; they must pair up",
+                        m.id,
+                        c.samples.len(),
+                        m.samples.len()
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
+}
+
+/// Snapshots written before CPU time was kept beside wall time hold Google Benchmark's CPU
+/// time as a metric of its own, `NAME:cpu_time`. Each such metric whose `NAME` is there with
+/// as many samples is folded into it, so old and new snapshots compare as the same metrics.
+fn fold_cpu_time_metrics(snap: &mut Snapshot) {
+    if !snap.metrics.iter().any(|m| m.id.ends_with(":cpu_time")) {
+        return;
+    }
+    let index: std::collections::HashMap<String, usize> = snap
+        .metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id.clone(), i))
+        .collect();
+    let mut folded = vec![false; snap.metrics.len()];
+    for (i, fold) in folded.iter_mut().enumerate() {
+        let Some(name) = snap.metrics[i].id.strip_suffix(":cpu_time") else {
+            continue;
+        };
+        let Some(&w) = index.get(name) else { continue };
+        let (cpu, wall) = (&snap.metrics[i], &snap.metrics[w]);
+        if wall.cpu.is_some() || wall.unit != cpu.unit || wall.samples.len() != cpu.samples.len() {
+            continue;
+        }
+        let samples = cpu.samples.clone();
+        snap.metrics[w].cpu = Some(crate::model::CpuTime {
+            samples,
+            mean: None,
+        });
+        *fold = true;
+    }
+    let mut k = 0;
+    snap.metrics.retain(|_| {
+        k += 1;
+        !folded[k - 1]
+    });
 }
 
 /// serde_json appends " at line L column C"; the error already carries them.
@@ -162,6 +227,25 @@ mod tests {
         .unwrap();
         assert_eq!(s.run.branch.as_deref(), Some("main"));
         assert!(s.tests.is_empty());
+    }
+
+    #[test]
+    fn an_old_cpu_time_metric_is_folded_into_its_wall_time_metric() {
+        let s = parse(
+            p(),
+            br#"{"schema":"regdiff.snapshot/1","run":{},"metrics":[
+              {"id":"BM_A","unit":"s","better":"lower","samples":[2.0,3.0],"runs":1},
+              {"id":"BM_A:cpu_time","unit":"s","better":"lower","samples":[1.0,1.5],"runs":1},
+              {"id":"BM_B:cpu_time","unit":"s","better":"lower","samples":[1.0],"runs":1}]}"#,
+        )
+        .unwrap();
+        let ids: Vec<&str> = s.metrics.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["BM_A", "BM_B:cpu_time"],
+            "no wall time to fold BM_B into"
+        );
+        assert_eq!(s.metrics[0].cpu.as_ref().unwrap().samples, [1.0, 1.5]);
     }
 
     #[test]

@@ -27,6 +27,7 @@
 //! | [`multiple`] | Bonferroni, Holm, Hommel, Benjamini–Hochberg, Benjamini–Yekutieli |
 //! | [`bootstrap`] | seeded, thread-count-independent bootstrap (percentile, BCa) |
 //! | [`shift`] | common environmental shift and per-metric deviations |
+//! | [`robust`] | a run's location statistics, group heterogeneity, median interval, shifted rank test |
 
 pub mod binom;
 pub mod bootstrap;
@@ -38,6 +39,7 @@ pub mod hl;
 pub mod multiple;
 pub mod rank;
 pub mod rates;
+pub mod robust;
 pub mod sample;
 pub mod shift;
 pub mod welch;
