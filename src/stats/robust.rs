@@ -106,8 +106,34 @@ fn min_sd(n: f64) -> f64 {
     1.2825 / (2.0 * n.ln()).sqrt()
 }
 
+/// For n samples: which order statistic k the minimum's spacing is measured to, and the
+/// factor that turns x₍ₖ₎ − x₍₁₎ into the minimum's standard error,
+/// SD(min of n)/(E[z₍ₖ₎] − E[z₍₁₎]). Tabulated up to 4,096 samples (every run computes it).
+fn min_spacing(n: usize) -> (usize, f64) {
+    fn compute(n: usize) -> (usize, f64) {
+        let nf = n as f64;
+        let k = 3.max((0.05 * nf).ceil() as usize + 1).min(n);
+        let blom = |i: usize| normal_quantile((i as f64 - 0.375) / (nf + 0.25));
+        (k, min_sd(nf) / (blom(k) - blom(1)))
+    }
+    static TABLE: std::sync::OnceLock<Vec<(usize, f64)>> = std::sync::OnceLock::new();
+    const TABULATED: usize = 4096;
+    if n > TABULATED {
+        return compute(n);
+    }
+    let table = TABLE.get_or_init(|| {
+        (0..=TABULATED)
+            .map(|n| if n >= 4 { compute(n) } else { (n, 0.0) })
+            .collect()
+    });
+    table[n]
+}
+
 impl Locations {
-    /// From sorted log samples (non-empty).
+    /// From sorted log samples (non-empty). Each statistic's error comes from the samples
+    /// around it, so that contention in the upper samples does not inflate the envelope's:
+    /// the median's from the MAD, the 25th percentile's from the spread between the 12.5th
+    /// and 37.5th percentiles, the minimum's from the lowest few samples' spacing.
     pub fn from_sorted_logs(ls: &[f64], scratch: &mut Vec<f64>) -> Locations {
         let n = ls.len();
         let median = quantile_sorted(ls, 0.5);
@@ -123,8 +149,17 @@ impl Locations {
             se_q25: None,
         };
         if (n as u64) >= MIN_SAMPLES_FOR_SE {
+            let nf = n as f64;
+            let root = nf.sqrt();
             let sigma = mad_scaled_about(ls, median, scratch);
-            loc.set_errors(sigma, q25 - min);
+            loc.se_median = Some(MEDIAN_SE * sigma / root);
+            // Φ⁻¹(0.375) − Φ⁻¹(0.125) = 0.8317.
+            let local = (quantile_sorted(ls, 0.375) - quantile_sorted(ls, 0.125)) / 0.8317;
+            loc.se_q25 = Some(Q25_SE * local / root);
+            // The k-th smallest against the smallest, k ≈ 5% of the run (at least the 3rd),
+            // scaled by the expected normal spacing (Blom's order-statistic expectations).
+            let (k, factor) = min_spacing(n);
+            loc.se_min = Some(factor * (ls[k - 1] - ls[0]));
         }
         loc
     }
@@ -181,41 +216,85 @@ pub struct Heterogeneity {
 }
 
 /// Robust random-effects heterogeneity of deviations `dev` (already centred on the common
-/// shift) with within-metric standard errors `se`: the τ ≥ 0 for which the standardised
-/// deviations dᵢ/√(τ² + seᵢ²) have a MAD-scale of 1 (τ = 0 when they already do). With every
-/// seᵢ = 0 this is 1.4826·MAD(d), the spread of the others. One reweighting step then sets
-/// aside the values beyond 3 standardised units and solves again on the rest, so that a group
-/// with many real changes is not judged by a yardstick they widened. Solved by bisection (the
-/// scale falls as τ grows). `dev` and `se` have the same length; an empty input gives τ = 0.
+/// shift) with within-metric standard errors `se`: the τ ≥ 0 by which the deviations vary
+/// beyond what their standard errors explain. With every seᵢ = 0 it is the spread of the
+/// deviations themselves.
+///
+/// Two steps, after Rousseeuw & Leroy's one-step reweighting (*Robust Regression and Outlier
+/// Detection*, 1987, §5.1): first the MAD solution — the τ for which the standardised
+/// deviations dᵢ/√(τ² + seᵢ²) have a MAD-scale of 1 (τ = 0 when they already do); then the
+/// values beyond 3 of those standardised units are set aside, and τ is solved again on the
+/// rest by their mean square (which a normal cut at ±3 brings down to 0.9733). Nothing beyond
+/// the cut enters the scale, so the regressions being looked for do not widen the yardstick
+/// that should find them; and the scale of the rest carries ≈ n − 1 degrees of freedom rather
+/// than a MAD's 0.37·n. With fewer than 5 values left the MAD solution stands. `dev` and `se`
+/// have the same length; an empty input gives τ = 0.
 pub fn heterogeneity(dev: &[f64], se: &[f64], scratch: &mut Vec<f64>) -> Heterogeneity {
-    let tau = solve_tau(dev.iter().copied().zip(se.iter().copied()), scratch);
-    let mut h = Heterogeneity {
-        tau,
+    let pairs = || dev.iter().copied().zip(se.iter().copied());
+    let mad_tau = solve_tau(pairs(), scratch);
+    let mad = Heterogeneity {
+        tau: mad_tau,
         kept: dev.len(),
         df: MAD_DF_PER_VALUE * dev.len() as f64,
     };
     let keep = |t: f64, d: f64, s: f64| d.abs() <= REWEIGHT_CUT * (t * t + s * s).sqrt();
-    let kept = dev
-        .iter()
-        .zip(se)
-        .filter(|&(&d, &s)| keep(h.tau, d, s))
-        .count();
-    if kept >= MIN_KEPT && kept < dev.len() {
-        let t = h.tau;
-        let tau = solve_tau(
-            dev.iter()
-                .copied()
-                .zip(se.iter().copied())
-                .filter(|&(d, s)| keep(t, d, s)),
-            scratch,
-        );
-        h = Heterogeneity {
-            tau,
-            kept,
-            df: MAD_DF_PER_VALUE * kept as f64,
-        };
+    let kept = pairs().filter(|&(d, s)| keep(mad_tau, d, s)).count();
+    if kept < MIN_KEPT {
+        return mad;
     }
-    h
+    let tau = solve_tau_mean_square(pairs().filter(|&(d, s)| keep(mad_tau, d, s)));
+    Heterogeneity {
+        tau,
+        kept,
+        df: (kept - 1) as f64,
+    }
+}
+
+/// Variance of a standard normal truncated to ±3.
+const TRUNCATED_VARIANCE: f64 = 0.9733;
+
+/// τ ≥ 0 with mean(dᵢ²/(τ² + seᵢ²)) = 0.9733. In u = τ² the mean is decreasing and convex,
+/// so Newton's method from u = 0 climbs to the root from below without overshooting.
+fn solve_tau_mean_square(pairs: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
+    let n = pairs.clone().count() as f64;
+    // (mean of d²/(u+s²) − c, its derivative in u)
+    let eval = |u: f64| {
+        let (mut g, mut dg) = (0.0, 0.0);
+        for (d, s) in pairs.clone() {
+            let v = u + s * s;
+            if v > 0.0 {
+                g += d * d / v;
+                dg -= d * d / (v * v);
+            } else if d != 0.0 {
+                return (f64::INFINITY, f64::NEG_INFINITY);
+            }
+        }
+        (g / n - TRUNCATED_VARIANCE, dg / n)
+    };
+    let (g0, _) = eval(0.0);
+    if g0 <= 0.0 {
+        return 0.0;
+    }
+    // With a zero standard error and a non-zero deviation the mean is infinite at u = 0:
+    // start where every term is finite.
+    let mut u = if g0.is_finite() {
+        0.0
+    } else {
+        pairs.clone().map(|(d, _)| d * d).sum::<f64>() / n * 1e-6
+    };
+    for _ in 0..60 {
+        let (g, dg) = eval(u);
+        if g.is_nan() || g <= 0.0 || dg == 0.0 || !dg.is_finite() {
+            break;
+        }
+        let next = u - g / dg;
+        if next.is_nan() || next <= u || (next - u) <= 1e-12 * next {
+            u = next.max(u);
+            break;
+        }
+        u = next;
+    }
+    u.max(0.0).sqrt()
 }
 
 fn solve_tau(pairs: impl Iterator<Item = (f64, f64)> + Clone, scratch: &mut Vec<f64>) -> f64 {
@@ -243,13 +322,14 @@ fn solve_tau(pairs: impl Iterator<Item = (f64, f64)> + Clone, scratch: &mut Vec<
     // scale(t) ≤ 1.4826·median|d|/t, so at that t the scale is at most 1.
     let mut abs: Vec<f64> = pairs.clone().map(|(d, _)| d.abs()).collect();
     let mut hi = MAD_NORMAL_SCALE * median_select(&mut abs);
-    if !(hi > 0.0) {
+    if hi.is_nan() || hi <= 0.0 {
         return 0.0;
     }
     hi *= 1.0 + 1e-9;
     let mut lo = 0.0;
-    // 30 halvings: τ to a relative 1e-9 of its bracket.
-    for _ in 0..30 {
+    // 10 halvings: τ to 1e-3 of its bracket (it sets the reweighting cut, and stands only
+    // when fewer than five values are left).
+    for _ in 0..10 {
         let mid = 0.5 * (lo + hi);
         if scale(mid) > 1.0 {
             lo = mid;
@@ -402,9 +482,10 @@ mod tests {
         let se = [0.0; 7];
         let mut s = Vec::new();
         let h = heterogeneity(&d, &se, &mut s);
-        let mad = MAD_NORMAL_SCALE * 0.02;
-        assert!((h.tau - mad).abs() < 1e-9, "{h:?}");
-        assert_eq!(h.kept, 7);
+        // None beyond 3 MADs: the root mean square of all seven over 0.9733.
+        let rms = (d.iter().map(|x| x * x).sum::<f64>() / 7.0 / 0.9733).sqrt();
+        assert!((h.tau - rms).abs() < 1e-9, "{h:?} vs {rms}");
+        assert_eq!((h.kept, h.df), (7, 6.0));
     }
 
     #[test]
@@ -418,7 +499,9 @@ mod tests {
     #[test]
     fn regressions_do_not_widen_the_yardstick() {
         // Twelve quiet metrics (spread ≈ 1%) and four big regressions.
-        let mut d: Vec<f64> = (0..12).map(|i| 0.01 * ((i % 5) as f64 - 2.0) / 2.0).collect();
+        let mut d: Vec<f64> = (0..12)
+            .map(|i| 0.01 * ((i % 5) as f64 - 2.0) / 2.0)
+            .collect();
         d.extend([0.4, 0.5, 0.9, 1.2]);
         let se = vec![0.0; d.len()];
         let mut s = Vec::new();
@@ -453,7 +536,12 @@ mod tests {
                 MwuMethod::Auto,
             )
             .unwrap();
-            assert!((r.p - m.p).abs() < 1e-12, "shift {shift}: {} vs {}", r.p, m.p);
+            assert!(
+                (r.p - m.p).abs() < 1e-12,
+                "shift {shift}: {} vs {}",
+                r.p,
+                m.p
+            );
             assert_eq!(r.head_higher, m.u2 > m.u1);
         }
         // Small samples use the exact distribution: 3 vs 3 fully separated gives 0.1.
@@ -482,15 +570,18 @@ mod tests {
 
     #[test]
     fn locations_of_a_contended_run_keep_a_tight_envelope() {
-        // Ten fast samples, twenty twice as slow: the median moves, the envelope does not.
-        let mut v: Vec<f64> = (0..10).map(|i| (1.0 + 0.001 * i as f64).ln()).collect();
-        v.extend((0..20).map(|i| (2.0 + 0.01 * i as f64).ln()));
+        // Thirteen fast samples, seventeen twice as slow: the median moves, the envelope not.
+        let mut v: Vec<f64> = (0..13).map(|i| (1.0 + 0.001 * i as f64).ln()).collect();
+        v.extend((0..17).map(|i| (2.0 + 0.01 * i as f64).ln()));
         v.sort_by(f64::total_cmp);
         let mut s = Vec::new();
         let l = Locations::from_sorted_logs(&v, &mut s);
         assert!(l.median > 0.6);
         assert!(l.min.abs() < 1e-12 && l.q25 < 0.01);
-        assert!(l.se_min.unwrap() < 0.01 && l.se_q25.unwrap() < 0.01, "{l:?}");
+        assert!(
+            l.se_min.unwrap() < 0.01 && l.se_q25.unwrap() < 0.01,
+            "{l:?}"
+        );
     }
 
     #[test]
