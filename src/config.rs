@@ -79,6 +79,9 @@ pub struct IdMapRule {
     pub replace: String,
 }
 
+/// Fewest stored runs of a metric that give it a noise model of its own.
+pub const MIN_HISTORY_RUNS: usize = 5;
+
 /// How metrics (benchmarks, sizes, test durations) are judged.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -96,6 +99,9 @@ pub struct MetricsConfig {
     pub duration_threshold: f64,
     /// Tests shorter than this (seconds, on either side) are not compared by duration.
     pub duration_min_s: f64,
+    /// Stored runs whose median gives a metric's base level when one run a side is compared
+    /// against history (W).
+    pub history_window: usize,
 }
 
 impl Default for MetricsConfig {
@@ -107,6 +113,7 @@ impl Default for MetricsConfig {
             test_durations: true,
             duration_threshold: 0.20,
             duration_min_s: 0.1,
+            history_window: 10,
         }
     }
 }
@@ -312,6 +319,12 @@ impl Config {
                     "{what} = {v} must be a relative change above 0 (0.05 = 5%)"
                 )));
             }
+        }
+        if m.history_window < MIN_HISTORY_RUNS {
+            return Err(invalid(format!(
+                "metrics.history_window = {} must be at least {} (fewer stored runs give no noise model)",
+                m.history_window, MIN_HISTORY_RUNS
+            )));
         }
         for (pattern, v) in &m.thresholds {
             globset::Glob::new(pattern).map_err(|e| {

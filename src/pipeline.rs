@@ -139,14 +139,14 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
 
     // Metrics: benchmarks, sizes, and durations of tests that passed on both sides.
     let metric_inputs = metrics::inputs(&inputs.base, &inputs.head, &comparisons, &config.metrics);
-    let mut metric_history = metrics::MetricHistory::default();
-    for run in history {
-        for m in &run.snapshot.metrics {
-            if let Some(loc) = m.location() {
-                metric_history.push(&m.id, loc);
-            }
-        }
-    }
+    // A one-run base is judged against its branch's stored runs: the window is the last W of
+    // the history and the base runs themselves.
+    let metric_history = if inputs.history.is_empty() {
+        metrics::MetricHistory::default()
+    } else {
+        let window: Vec<&Run<'_>> = inputs.history.iter().chain(&inputs.base).collect();
+        metrics::MetricHistory::from_runs(&window, config.metrics.history_window)
+    };
     let controls = metrics::globs(&config.metrics.control);
     let is_control = |m: &metrics::MetricInput| {
         m.tags.iter().any(|t| t == "control") || controls.is_match(&m.id)
@@ -176,8 +176,14 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
             method,
             noise,
             threshold_raised,
+            stats,
             ..
         } = f;
+        let better = input.better;
+        let statistics = stats
+            .into_iter()
+            .map(|facts| crate::report::StatItem { facts, better })
+            .collect();
         let mut tags = input.tags;
         if control && !tags.iter().any(|t| t == "control") {
             tags.push("control".into());
@@ -203,6 +209,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
             threshold_configured: threshold_raised.map(|(t, _)| t),
             method,
             noise,
+            statistics,
             tags,
         }));
     }

@@ -244,6 +244,13 @@ pub fn fmt_p(p: f64) -> String {
     }
 }
 
+/// `+83.9%` for a ratio.
+pub fn fmt_pct(ratio: f64) -> String {
+    let mut s = fixed(100.0 * (ratio - 1.0), 1, true);
+    s.push('%');
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

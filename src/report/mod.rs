@@ -20,7 +20,7 @@ pub use crate::classify::pass_rate::{PassRate, Rate, SuiteSummary};
 use crate::compare::cases::SideCounts;
 pub use crate::model::Summary;
 use crate::model::{Change, Evidence, Verdict};
-pub use crate::units::fmt_p;
+pub use crate::units::{fmt_p, fmt_pct};
 use diff::DiffSpan;
 
 /// The schema tag of the JSON report.
@@ -184,8 +184,84 @@ pub struct MetricItem {
     pub method: String,
     /// The noise model used.
     pub noise: crate::compare::metrics::NoiseModel,
+    /// What each location statistic did (median, envelope, CPU time), median first.
+    pub statistics: Vec<StatItem>,
     /// Tags (`control`).
     pub tags: Vec<String>,
+}
+
+/// One location statistic of a metric. It keeps the comparison's figures as they were
+/// computed (cost-space logs, see `compare::metrics`) and is written in the metric's own terms:
+/// `name` (`median`, `min` / `max` for the envelope of a lower- / higher-is-better metric,
+/// `q25` / `q75`, `cpu_time`), `role` (`code`: a call needs it significant and beyond the
+/// group's spread, environmental needs it within the threshold; `agree`: a call needs it to
+/// point the same way beyond the threshold; `info`), `base` and `head` in the metric's unit
+/// (the stored runs' level for a history base), `ratio` (head / base), `shift` (the group's
+/// common shift of this statistic, as a ratio), `deviation` (ratio / shift), `spread` (the
+/// group's spread beyond its members' own noise, relative: 0.05 = 5%), `noise` (what the
+/// deviation was judged against, relative), `p` (two-sided, for code statistics) and `rank_p`
+/// (the rank test of the metric's own samples or runs after removing the shift, when it was
+/// run and could tell).
+#[derive(Debug, Clone)]
+pub struct StatItem {
+    /// The statistic's facts, in cost space.
+    pub facts: crate::compare::metrics::StatFacts,
+    /// The metric's direction (turns cost space into the metric's own terms).
+    pub better: crate::model::Better,
+}
+
+impl StatItem {
+    fn sign(&self) -> f64 {
+        match self.better {
+            crate::model::Better::Lower => 1.0,
+            crate::model::Better::Higher => -1.0,
+        }
+    }
+
+    /// The statistic's name in output.
+    pub fn name(&self) -> &'static str {
+        use crate::compare::metrics::Stat;
+        match self.facts.stat {
+            Stat::Cpu => "cpu_time",
+            s => s.name(self.better),
+        }
+    }
+
+    /// head / base.
+    pub fn ratio(&self) -> f64 {
+        (self.sign() * self.facts.change).exp()
+    }
+
+    /// ratio / shift.
+    pub fn deviation(&self) -> f64 {
+        (self.sign() * self.facts.deviation).exp()
+    }
+
+    /// The group's spread, relative.
+    pub fn spread(&self) -> Option<f64> {
+        self.facts.spread.map(|x| x.exp() - 1.0)
+    }
+}
+
+impl Serialize for StatItem {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let f = &self.facts;
+        let value = |x: f64| (self.sign() * x).exp();
+        let mut st = ser.serialize_struct("StatItem", 11)?;
+        st.serialize_field("name", self.name())?;
+        st.serialize_field("role", &f.role)?;
+        st.serialize_field("base", &value(f.base))?;
+        st.serialize_field("head", &value(f.head))?;
+        st.serialize_field("ratio", &self.ratio())?;
+        st.serialize_field("shift", &f.shift.map(value))?;
+        st.serialize_field("deviation", &self.deviation())?;
+        st.serialize_field("spread", &self.spread())?;
+        st.serialize_field("noise", &f.noise.map(|x| x.exp() - 1.0))?;
+        st.serialize_field("p", &f.p)?;
+        st.serialize_field("rank_p", &f.rank_p)?;
+        st.end()
+    }
 }
 
 /// A test with its verdict.
@@ -440,13 +516,6 @@ pub fn hidden_metrics_line(r: &Report, listed: &[&MetricItem]) -> Option<String>
     })
 }
 
-/// `+83.9%` for a ratio.
-pub fn fmt_pct(ratio: f64) -> String {
-    let mut s = crate::units::fixed(100.0 * (ratio - 1.0), 1, true);
-    s.push('%');
-    s
-}
-
 /// A metric's verdict with its direction: `regression (slower)`, `unchanged`.
 pub fn metric_verdict(m: &MetricItem) -> String {
     if m.change == Change::None {
@@ -488,70 +557,67 @@ pub fn fmt_side(s: &crate::compare::metrics::MetricSide, unit: &str) -> String {
     }
 }
 
-/// The decisive evidence of a metric in one short line.
+/// The decisive evidence of a metric, then what its statistics did and the noise model: the
+/// same facts in every format.
 pub fn metric_reason(m: &MetricItem) -> String {
     let pick = |rule: &str| m.evidence.iter().find(|e| e.rule == rule);
-    let main = ["not_compared", "E6", "inconclusive"]
-        .iter()
-        .find_map(|r| pick(r))
-        .map(|e| e.detail.clone())
-        .unwrap_or_else(|| {
-            if m.verdict == Verdict::Unchanged && m.change == Change::None {
-                format!(
-                    "within the {:.0}% threshold{}; {}",
-                    100.0 * m.threshold,
-                    if m.threshold_configured.is_some() {
-                        " (the metric's run-to-run noise)"
-                    } else {
-                        ""
-                    },
-                    m.method
-                )
-            } else {
-                m.method.clone()
-            }
-        });
-    match pick("E7") {
-        Some(e) => format!("{main}; {}", e.detail),
-        None => main,
+    let mut out = [
+        "not_compared",
+        "deviation",
+        "E6",
+        "unchanged",
+        "inconclusive",
+        "effect",
+    ]
+    .iter()
+    .find_map(|r| pick(r))
+    .map(|e| e.detail.clone())
+    .unwrap_or_else(|| m.method.clone());
+    if let Some(s) = pick("statistics") {
+        out.push_str("; ");
+        out.push_str(&s.detail);
     }
+    if let Some(e) = pick("E7") {
+        out.push_str("; ");
+        out.push_str(&e.detail);
+    }
+    out
 }
 
-/// One line per metric group: geometric mean of ratios and the common shift.
+/// One line per metric group: the common shift of each statistic, its spread, and whether the
+/// environment is shown to have moved.
 pub fn group_lines(r: &Report) -> Vec<String> {
     r.metric_groups
         .iter()
         .filter(|g| g.metrics > 0)
         .map(|g| {
-            let geo = match (g.geomean_ratio, g.geomean_ci) {
-                (Some(x), Some([lo, hi])) => format!(
-                    "geometric mean of the ratios {} (95% CI {} to {})",
-                    fmt_pct(x),
-                    fmt_pct(lo),
-                    fmt_pct(hi)
-                ),
-                (Some(x), None) => format!("geometric mean of the ratios {}", fmt_pct(x)),
-                _ => "no ratios".into(),
-            };
-            let shift = match g.shift_ratio {
-                Some(x) => format!(
-                    "common shift {} ({}{})",
-                    fmt_pct(x),
-                    if g.significant {
-                        "significant, beyond the threshold"
-                    } else {
-                        "not significant"
-                    },
-                    if g.controls.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", from controls {}", g.controls.join(", "))
-                    }
-                ),
-                None => "too few metrics for a common shift".into(),
-            };
             let plural = if g.metrics == 1 { "metric" } else { "metrics" };
-            format!("{} ({} {plural}): {geo}; {shift}", g.group, g.metrics)
+            let shown = g.stats.iter().any(|s| s.spread.is_some()) || !g.controls.is_empty();
+            if !shown && !g.significant {
+                return format!("{} ({} {plural}): {}", g.group, g.metrics, g.evidence);
+            }
+            let stats: Vec<String> = g
+                .stats
+                .iter()
+                .map(|s| {
+                    let spread = s
+                        .spread
+                        .map(|x| format!(" (spread {:.1}%)", 100.0 * x))
+                        .unwrap_or_default();
+                    format!(
+                        "{} {}{spread}",
+                        s.stat.name(g.better),
+                        fmt_pct(s.shift_ratio)
+                    )
+                })
+                .collect();
+            format!(
+                "{} ({} {plural}): common shift {}; {}",
+                g.group,
+                g.metrics,
+                stats.join(", "),
+                g.evidence
+            )
         })
         .collect()
 }

@@ -1,0 +1,778 @@
+//! Metric verdicts: the facts of one metric in, exactly one verdict with its evidence out.
+//!
+//! One rule per verdict, tried in this order (DESIGN.md "Unit of replication, and what one
+//! run still tells"):
+//!
+//! 1. [`call`] — **regression** or **improvement**: every location statistic agrees on the
+//!    direction with a deviation from the group's common shift beyond the practical threshold
+//!    (the median too: a lower envelope that moved while the median did not is a lucky or
+//!    unlucky few samples, not the code); every code statistic (CPU time, or the lower
+//!    envelope) is also beyond [`SPREAD_K`] times the group's spread, and the
+//!    intersection–union q-value of the code statistics (Benjamini–Hochberg across the group)
+//!    is below α. The rank test of the metric's own samples must agree (a veto already folded
+//!    into the p-value).
+//! 2. [`environmental`] — a positive finding, never the fallback of a test that failed to
+//!    reject: the environment is shown to have moved (a significant common shift of the
+//!    medians, a control metric, or a fingerprint difference) **and** every code statistic's
+//!    raw change is shown within the threshold (its one-sided 95% bound).
+//! 3. [`unchanged`] — every statistic's raw change is shown within the threshold (two
+//!    one-sided 95% bounds).
+//! 4. [`inconclusive`] — everything else, saying why and what would decide it.
+//!
+//! A metric whose code statistics moved beyond the threshold in the bad direction is never
+//! environmental: it is a regression when significant, else inconclusive with the possible
+//! cause named.
+
+use crate::attribute::EnvDifference;
+use crate::compare::metrics::{GroupShift, MetricFacts, NoiseModel, Stat, StatFacts};
+use crate::config::MIN_HISTORY_RUNS;
+use crate::model::{Better, Change, Evidence, Verdict};
+use crate::units::{fmt_p, push_fixed, push_human, push_u64};
+
+/// A call needs every code statistic's deviation beyond this many times the group's spread
+/// τ: the three-sigma fence of STATISTICS.md §1.6 (k ≈ 3; rustc-perf fences at 3 IQR). It
+/// guards the call against tails heavier than the noise model's, on top of the q-value.
+pub const SPREAD_K: f64 = 3.0;
+/// The one-sided 95% normal quantile: a bound that shows a change within the threshold.
+const BOUND_Z: f64 = 1.645;
+
+/// A metric's verdict with its evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricVerdict {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// `slower` (worse by the metric's direction), `faster` (better), `added`, `removed`,
+    /// `none`.
+    pub change: Change,
+    /// Evidence, most decisive first after the counts.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Classifies one metric.
+pub fn classify_metric(
+    f: &MetricFacts,
+    group: Option<&GroupShift>,
+    env_diff: &[EnvDifference],
+    alpha: f64,
+) -> MetricVerdict {
+    let mut evidence = Vec::with_capacity(4);
+    evidence.push(counts(f));
+    let done = |verdict, change, evidence| MetricVerdict {
+        verdict,
+        change,
+        evidence,
+    };
+    if let Some(problem) = &f.input.problem {
+        evidence.push(Evidence::new("not_compared", problem.clone()));
+        return done(Verdict::Inconclusive, Change::None, evidence);
+    }
+    if f.base.runs == 0 {
+        return done(Verdict::Unchanged, Change::Added, evidence);
+    }
+    if f.head.runs == 0 {
+        return done(Verdict::Unchanged, Change::Removed, evidence);
+    }
+    let Some(r) = f.log_ratio else {
+        evidence.push(Evidence::new("not_compared", "no ratio could be formed"));
+        return done(Verdict::Inconclusive, Change::None, evidence);
+    };
+    if f.input.deterministic {
+        return exact(f, r, env_diff, evidence);
+    }
+    let ruling = call(f, alpha)
+        .or_else(|| environmental(f, group, env_diff))
+        .or_else(|| unchanged(f))
+        .unwrap_or_else(|| inconclusive(f, group, alpha));
+    // A quiet metric's figures are in its statistics; the sentence is for the ones that moved
+    // or were called.
+    let quiet = ruling.change == Change::None;
+    if !quiet && (f.stats.len() > 1 || f.has_noise_model()) {
+        evidence.push(statistics(f, group));
+    }
+    evidence.extend(ruling.evidence);
+    if !env_diff.is_empty() && ruling.verdict != Verdict::Unchanged {
+        evidence.push(fingerprint(env_diff));
+    }
+    done(ruling.verdict, ruling.change, evidence)
+}
+
+/// What a rule decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ruling {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// What happened.
+    pub change: Change,
+    /// The rule's own evidence.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Rule 1: a regression or an improvement, when every code statistic shows it.
+pub fn call(f: &MetricFacts, alpha: f64) -> Option<Ruling> {
+    if !f.has_noise_model() || !f.q.is_some_and(|q| q < alpha) {
+        return None;
+    }
+    let thr = f.log_threshold();
+    let code: Vec<&StatFacts> = f.code_stats().collect();
+    let up = code.first()?.deviation > 0.0;
+    let clear = |s: &StatFacts| {
+        s.noise.is_some()
+            && (s.deviation > 0.0) == up
+            && s.deviation.abs() > thr
+            && s.spread
+                .is_none_or(|tau| s.deviation.abs() > SPREAD_K * tau)
+    };
+    if !code.iter().all(|s| clear(s)) {
+        return None;
+    }
+    // The median points the same way beyond the threshold.
+    if !f
+        .agreeing_stats()
+        .all(|s| (s.deviation > 0.0) == up && s.deviation.abs() > thr)
+    {
+        return None;
+    }
+    let (verdict, change) = if up {
+        (Verdict::Regression, Change::Slower)
+    } else {
+        (Verdict::Improvement, Change::Faster)
+    };
+    let mut text = String::with_capacity(160);
+    text.push_str(if up { "slower" } else { "faster" });
+    text.push_str(" in every code statistic: ");
+    for (i, s) in code.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(s.stat.name(f.input.better));
+        text.push(' ');
+        push_pct(&mut text, f, s.deviation);
+    }
+    text.push_str(" beyond the common shift, each beyond the ");
+    push_fixed(&mut text, 100.0 * f.input.threshold, 0, false);
+    text.push_str("% threshold");
+    if code.iter().any(|s| s.spread.is_some()) {
+        text.push_str(" and ");
+        push_fixed(&mut text, SPREAD_K, 0, false);
+        text.push_str("× the group's spread");
+    }
+    if let Some(q) = f.q {
+        text.push_str("; q = ");
+        text.push_str(&fmt_p(q));
+    }
+    Some(Ruling {
+        verdict,
+        change,
+        evidence: vec![Evidence::new("deviation", text)],
+    })
+}
+
+/// Rule 2: environmental, when the environment is shown to have moved and the code is shown
+/// not to have.
+pub fn environmental(
+    f: &MetricFacts,
+    group: Option<&GroupShift>,
+    env_diff: &[EnvDifference],
+) -> Option<Ruling> {
+    let shift_moved = group.is_some_and(|g| g.significant);
+    if !shift_moved && env_diff.is_empty() {
+        return None;
+    }
+    let thr = f.log_threshold();
+    let median = f.stat(Stat::Median)?;
+    if median.change.abs() <= thr || !f.has_noise_model() {
+        return None;
+    }
+    let up = median.change > 0.0;
+    let code: Vec<&StatFacts> = f.code_stats().collect();
+    if code.is_empty() {
+        return None;
+    }
+    let mut bounds = Vec::with_capacity(code.len());
+    for s in &code {
+        let noise = s.noise?;
+        let bound = if up {
+            s.change + BOUND_Z * noise
+        } else {
+            s.change - BOUND_Z * noise
+        };
+        // Within the threshold in the direction the metric moved, and not a deviation beyond
+        // the threshold in the bad direction once the shift is allowed for.
+        let within = if up { bound < thr } else { bound > -thr };
+        if !within || s.deviation > thr {
+            return None;
+        }
+        bounds.push((s, bound));
+    }
+    let mut text = String::with_capacity(200);
+    text.push_str("moved ");
+    push_pct(&mut text, f, median.change);
+    text.push_str(" with the environment (");
+    match group.filter(|g| g.significant) {
+        Some(g) => text.push_str(&g.evidence),
+        None => text.push_str("the two sides' fingerprints differ"),
+    }
+    text.push_str("), while its code statistics stayed within the ");
+    push_fixed(&mut text, 100.0 * f.input.threshold, 0, false);
+    text.push_str("% threshold: ");
+    for (i, (s, bound)) in bounds.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(s.stat.name(f.input.better));
+        text.push(' ');
+        push_pct(&mut text, f, s.change);
+        text.push_str(" (one-sided 95% bound ");
+        push_pct(&mut text, f, *bound);
+        text.push(')');
+    }
+    Some(Ruling {
+        verdict: Verdict::Environmental,
+        change: direction(f, up),
+        evidence: vec![Evidence::new("E6", text)],
+    })
+}
+
+/// Rule 3: unchanged, when every statistic is shown within the threshold.
+pub fn unchanged(f: &MetricFacts) -> Option<Ruling> {
+    if !f.has_noise_model() || f.stats.is_empty() {
+        return None;
+    }
+    let thr = f.log_threshold();
+    let mut widest = 0.0f64;
+    for s in f.agreeing_stats() {
+        let reach = s.change.abs() + BOUND_Z * s.noise?;
+        if reach >= thr {
+            return None;
+        }
+        widest = widest.max(reach);
+    }
+    let mut text = String::with_capacity(80);
+    text.push_str("every statistic within the ");
+    push_fixed(&mut text, 100.0 * f.input.threshold, 0, false);
+    text.push_str("% threshold (95% bounds reach ±");
+    push_fixed(&mut text, 100.0 * (widest.exp() - 1.0), 1, false);
+    text.push_str("%)");
+    Some(Ruling {
+        verdict: Verdict::Unchanged,
+        change: Change::None,
+        evidence: vec![Evidence::new("unchanged", text)],
+    })
+}
+
+/// Rule 4: inconclusive, saying why and what would decide it.
+pub fn inconclusive(f: &MetricFacts, group: Option<&GroupShift>, alpha: f64) -> Ruling {
+    let thr = f.log_threshold();
+    let median = f.stat(Stat::Median);
+    let moved = median.is_some_and(|m| m.change.abs() > thr);
+    let up = median.is_some_and(|m| m.change > 0.0);
+    let code: Vec<&StatFacts> = f.code_stats().collect();
+    let mut why = String::with_capacity(200);
+    if !f.has_noise_model() {
+        let m = group.map(|g| g.metrics).unwrap_or(1);
+        why.push_str("one run a side, ");
+        push_u64(&mut why, m as u64);
+        why.push_str(if m == 1 { " metric" } else { " metrics" });
+        why.push_str(" of its kind (a spread model needs 5) and no stored history: nothing to judge the noise by");
+    } else if let Some(disagree) = disagreement(f) {
+        why.push_str(&disagree);
+    } else if f.agreeing_stats().all(|s| s.deviation.abs() > thr) {
+        // Beyond the threshold, in one direction, but not shown.
+        let vetoed: Vec<&&StatFacts> = code
+            .iter()
+            .filter(|s| s.rank_p.is_some_and(|p| p >= alpha))
+            .collect();
+        let band: Vec<&&StatFacts> = code
+            .iter()
+            .filter(|s| s.spread.is_some_and(|t| s.deviation.abs() <= SPREAD_K * t))
+            .collect();
+        if let Some(s) = vetoed.first() {
+            why.push_str(
+                "beyond the threshold, but the metric's own samples do not show it (rank test of ",
+            );
+            why.push_str(s.stat.name(f.input.better));
+            why.push_str(", p = ");
+            why.push_str(&fmt_p(s.rank_p.unwrap_or(1.0)));
+            why.push(')');
+        } else if let Some(s) = band.first() {
+            why.push_str(s.stat.name(f.input.better));
+            why.push_str(" deviates ");
+            push_pct(&mut why, f, s.deviation);
+            why.push_str(", within ");
+            push_fixed(&mut why, SPREAD_K, 0, false);
+            why.push_str("× the group's spread (");
+            push_fixed(
+                &mut why,
+                100.0 * (s.spread.unwrap_or(0.0).exp() - 1.0),
+                1,
+                false,
+            );
+            why.push_str("%)");
+        } else {
+            why.push_str("beyond the threshold, but not significant (q = ");
+            why.push_str(&f.q.map(fmt_p).unwrap_or_else(|| "n/a".into()));
+            why.push(')');
+        }
+    } else if moved && group.is_some_and(|g| g.significant) {
+        // The environment moved; a code statistic is not shown within the threshold.
+        let open = code
+            .iter()
+            .find(|s| s.noise.is_none_or(|n| s.change + BOUND_Z * n >= thr));
+        why.push_str("the environment moved, but ");
+        match open {
+            Some(s) => {
+                why.push_str(s.stat.name(f.input.better));
+                why.push_str(" moved ");
+                push_pct(&mut why, f, s.change);
+                why.push_str(": the code is not shown within the threshold");
+            }
+            None => why.push_str("the code is not shown within the threshold"),
+        }
+    } else {
+        why.push_str("the data cannot rule out a change beyond the ");
+        push_fixed(&mut why, 100.0 * f.input.threshold, 0, false);
+        why.push_str("% threshold");
+        if let Some(m) = median.and_then(|m| m.noise.map(|n| (m, n))) {
+            why.push_str(" (median ");
+            push_pct(&mut why, f, m.0.change);
+            why.push_str(", 95% bound ±");
+            push_fixed(&mut why, 100.0 * ((BOUND_Z * m.1).exp() - 1.0), 1, false);
+            why.push_str("%)");
+        }
+    }
+    why.push_str("; to decide, ");
+    match f.noise {
+        NoiseModel::Runs | NoiseModel::History { .. } => {
+            why.push_str("record more runs per side");
+        }
+        _ => {
+            why.push_str("record ");
+            push_u64(&mut why, f.runs_needed as u64);
+            why.push_str(" runs per side or a history of ");
+            push_u64(&mut why, MIN_HISTORY_RUNS as u64);
+            why.push_str(" runs");
+        }
+    }
+    Ruling {
+        verdict: Verdict::Inconclusive,
+        change: if moved {
+            direction(f, up)
+        } else {
+            Change::None
+        },
+        evidence: vec![Evidence::new("inconclusive", why)],
+    }
+}
+
+/// When the statistics point different ways, or one moved beyond the threshold and another
+/// did not.
+fn disagreement(f: &MetricFacts) -> Option<String> {
+    let thr = f.log_threshold();
+    let stats: Vec<&StatFacts> = f.agreeing_stats().collect();
+    let beyond: Vec<&&StatFacts> = stats.iter().filter(|s| s.deviation.abs() > thr).collect();
+    if beyond.is_empty()
+        || beyond.len() == stats.len() && {
+            let up = beyond[0].deviation > 0.0;
+            beyond.iter().all(|s| (s.deviation > 0.0) == up)
+        }
+    {
+        return None;
+    }
+    let mut text = String::from("the statistics disagree: ");
+    for (i, s) in stats.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(s.stat.name(f.input.better));
+        text.push(' ');
+        push_pct(&mut text, f, s.deviation);
+    }
+    text.push_str(" beyond the common shift");
+    Some(text)
+}
+
+/// A metric whose every sample is the same value on each side: the change is exact.
+fn exact(
+    f: &MetricFacts,
+    r: f64,
+    env_diff: &[EnvDifference],
+    mut ev: Vec<Evidence>,
+) -> MetricVerdict {
+    let thr = f.log_threshold();
+    let worse = match f.input.better {
+        Better::Lower => r > 0.0,
+        Better::Higher => r < 0.0,
+    };
+    let mut text = String::from("change ");
+    push_pct_value(&mut text, r);
+    text.push_str("; threshold ");
+    push_fixed(&mut text, 100.0 * f.input.threshold, 0, false);
+    text.push_str("%; ");
+    text.push_str(&f.method);
+    ev.push(Evidence::new("effect", text));
+    if r.abs() <= thr {
+        return MetricVerdict {
+            verdict: Verdict::Unchanged,
+            change: Change::None,
+            evidence: ev,
+        };
+    }
+    if !env_diff.is_empty() {
+        ev.push(fingerprint(env_diff));
+    }
+    let (verdict, change) = if worse {
+        (Verdict::Regression, Change::Slower)
+    } else {
+        (Verdict::Improvement, Change::Faster)
+    };
+    MetricVerdict {
+        verdict,
+        change,
+        evidence: ev,
+    }
+}
+
+fn direction(_f: &MetricFacts, up: bool) -> Change {
+    // Cost space: up is worse whatever the metric's direction.
+    if up { Change::Slower } else { Change::Faster }
+}
+
+/// `base: median 1.2 ms over 1 run(s), 30 sample(s); head: …`
+fn counts(f: &MetricFacts) -> Evidence {
+    let mut text = String::with_capacity(112);
+    let history = matches!(f.noise, NoiseModel::History { .. });
+    for (label, s) in [("base: ", &f.base), ("; head: ", &f.head)] {
+        text.push_str(label);
+        match s.median {
+            Some(m) => {
+                text.push_str("median ");
+                push_human(&mut text, m, &f.input.unit);
+                if history && label == "base: " {
+                    text.push_str(" (the stored runs' level)");
+                }
+                text.push_str(" over ");
+                push_u64(&mut text, s.runs as u64);
+                text.push_str(" run(s), ");
+                push_u64(&mut text, s.samples);
+                text.push_str(" sample(s)");
+            }
+            None => text.push_str("absent"),
+        }
+    }
+    Evidence::new("counts", text)
+}
+
+/// What every statistic did, the group's shift, and the code statistics' deviations:
+/// `median +412%, min +151%, q25 +160%; suite shift +109% (median of 16); deviation of min
+/// +143% (spread 6.2%), of q25 +60% (spread 4.1%); q = 0.001; <noise model>`.
+fn statistics(f: &MetricFacts, group: Option<&GroupShift>) -> Evidence {
+    let mut text = String::with_capacity(240 + f.method.len());
+    for (i, s) in f.stats.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(s.stat.name(f.input.better));
+        text.push(' ');
+        push_pct(&mut text, f, s.change);
+    }
+    if let Some(shift) = f.stat(Stat::Median).and_then(|m| m.shift) {
+        text.push_str("; suite shift ");
+        push_pct(&mut text, f, shift);
+        text.push_str(" (median of ");
+        let others = group.map(|g| g.metrics.saturating_sub(1)).unwrap_or(0);
+        push_u64(&mut text, others as u64);
+        text.push_str(" others)");
+    }
+    let mut first = true;
+    for s in f.code_stats() {
+        if s.shift.is_none() && s.noise.is_none() {
+            continue;
+        }
+        text.push_str(if first { "; deviation of " } else { ", of " });
+        first = false;
+        text.push_str(s.stat.name(f.input.better));
+        text.push(' ');
+        push_pct(&mut text, f, s.deviation);
+        if let Some(tau) = s.spread {
+            text.push_str(" (spread ");
+            push_fixed(&mut text, 100.0 * (tau.exp() - 1.0), 1, false);
+            text.push_str("%)");
+        }
+    }
+    if let Some(q) = f.q {
+        text.push_str("; q = ");
+        text.push_str(&fmt_p(q));
+    }
+    if f.has_noise_model() {
+        text.push_str("; ");
+        text.push_str(&f.method);
+    }
+    Evidence::new("statistics", text)
+}
+
+/// E7: which fingerprint fields differ.
+fn fingerprint(env_diff: &[EnvDifference]) -> Evidence {
+    let parts: Vec<String> = env_diff
+        .iter()
+        .take(4)
+        .map(|d| format!("{}: {} → {}", d.field, d.base.join("/"), d.head.join("/")))
+        .collect();
+    Evidence::new(
+        "E7",
+        format!("the environments differ ({})", parts.join("; ")),
+    )
+}
+
+/// A cost-space change as a percentage in the metric's own terms.
+fn push_pct(out: &mut String, f: &MetricFacts, cost: f64) {
+    let value = match f.input.better {
+        Better::Lower => cost,
+        Better::Higher => -cost,
+    };
+    push_pct_value(out, value);
+}
+
+fn push_pct_value(out: &mut String, log_ratio: f64) {
+    push_fixed(out, 100.0 * (log_ratio.exp() - 1.0), 1, true);
+    out.push('%');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::metrics::{MetricInput, MetricSide};
+
+    use crate::compare::metrics::Role;
+
+    fn stat(s: Stat, code: bool, change: f64, shift: f64, tau: f64, own: f64) -> StatFacts {
+        let noise = (tau * tau + own * own).sqrt();
+        StatFacts {
+            stat: s,
+            role: if code { Role::Code } else { Role::Agree },
+            base: 0.0,
+            head: change,
+            change,
+            shift: Some(shift),
+            deviation: change - shift,
+            spread: Some(tau),
+            own_se: Some(own),
+            noise: Some(noise),
+            df: Some(20.0),
+            p: Some(1.0),
+            rank_p: None,
+        }
+    }
+
+    fn facts(stats: Vec<StatFacts>, q: Option<f64>, noise: NoiseModel) -> MetricFacts {
+        MetricFacts {
+            input: MetricInput {
+                id: "bench".into(),
+                unit: "s".into(),
+                better: Better::Lower,
+                tags: vec![],
+                group: "time (s)".into(),
+                base: vec![],
+                head: vec![],
+                base_samples: 30,
+                head_samples: 30,
+                deterministic: false,
+                threshold: 0.05,
+                problem: None,
+            },
+            base: MetricSide {
+                runs: 1,
+                samples: 30,
+                median: Some(1.0),
+            },
+            head: MetricSide {
+                runs: 1,
+                samples: 30,
+                median: Some(stats[0].change.exp()),
+            },
+            log_ratio: Some(stats[0].change),
+            stats,
+            ci: None,
+            ci_level: None,
+            p: q,
+            q,
+            method: "test".into(),
+            noise,
+            runs_needed: 5,
+            threshold_raised: None,
+        }
+    }
+
+    fn spread() -> NoiseModel {
+        NoiseModel::Spread { metrics: 15 }
+    }
+
+    fn group(significant: bool) -> GroupShift {
+        GroupShift {
+            group: "time (s)".into(),
+            metrics: 16,
+            better: Better::Lower,
+            shift_ratio: Some(2.0),
+            shift_ci: None,
+            shift_ci_level: None,
+            significant,
+            evidence: "shift".into(),
+            stats: vec![],
+            controls: vec![],
+            threshold: 0.05,
+        }
+    }
+
+    #[test]
+    fn a_regression_under_contention_is_called_by_its_envelope() {
+        // Median +412%, min +151% against a min shift of +3%: the envelope shows the code.
+        let f = facts(
+            vec![
+                stat(Stat::Median, false, 1.634, 0.737, 0.05, 0.01),
+                stat(Stat::Min, true, 0.920, 0.03, 0.06, 0.01),
+                stat(Stat::Q25, true, 0.955, 0.70, 0.05, 0.01),
+            ],
+            Some(0.001),
+            spread(),
+        );
+        let r = call(&f, 0.05).expect("called");
+        assert_eq!((r.verdict, r.change), (Verdict::Regression, Change::Slower));
+        // Never environmental, whatever the shift.
+        assert_eq!(environmental(&f, Some(&group(true)), &[]), None);
+    }
+
+    #[test]
+    fn a_call_needs_every_code_statistic() {
+        // The median and q25 moved with contention, the minimum did not: no call.
+        let f = facts(
+            vec![
+                stat(Stat::Median, false, 0.7, 0.0, 0.02, 0.01),
+                stat(Stat::Min, true, 0.01, 0.0, 0.02, 0.01),
+                stat(Stat::Q25, true, 0.5, 0.0, 0.02, 0.01),
+            ],
+            Some(0.001),
+            spread(),
+        );
+        assert_eq!(call(&f, 0.05), None);
+        let r = inconclusive(&f, Some(&group(false)), 0.05);
+        assert!(r.evidence[0].detail.contains("disagree"), "{r:?}");
+    }
+
+    #[test]
+    fn an_envelope_that_moved_while_the_median_did_not_is_no_call() {
+        // A base run with a few lucky fast samples: min and q25 up, the median flat.
+        let f = facts(
+            vec![
+                stat(Stat::Median, false, 0.04, 0.0, 0.02, 0.01),
+                stat(Stat::Min, true, 0.43, 0.0, 0.05, 0.01),
+                stat(Stat::Q25, true, 0.23, 0.0, 0.05, 0.01),
+            ],
+            Some(0.01),
+            spread(),
+        );
+        assert_eq!(call(&f, 0.05), None);
+        let r = inconclusive(&f, Some(&group(false)), 0.05);
+        assert!(r.evidence[0].detail.contains("disagree"), "{r:?}");
+    }
+
+    #[test]
+    fn a_call_needs_the_q_value_and_the_spread_fence() {
+        let mk = |q, tau| {
+            facts(
+                vec![
+                    stat(Stat::Median, false, 0.2, 0.0, tau, 0.0),
+                    stat(Stat::Min, true, 0.2, 0.0, tau, 0.0),
+                ],
+                Some(q),
+                spread(),
+            )
+        };
+        assert!(call(&mk(0.01, 0.05), 0.05).is_some());
+        assert_eq!(call(&mk(0.2, 0.05), 0.05), None, "not significant");
+        assert_eq!(call(&mk(0.01, 0.08), 0.05), None, "within 3 × spread");
+    }
+
+    #[test]
+    fn environmental_needs_the_environment_and_the_code_within_the_threshold() {
+        let f = facts(
+            vec![
+                stat(Stat::Median, false, 0.7, 0.7, 0.03, 0.01),
+                stat(Stat::Min, true, 0.005, 0.0, 0.01, 0.005),
+                stat(Stat::Q25, true, 0.01, 0.0, 0.01, 0.005),
+            ],
+            Some(0.9),
+            spread(),
+        );
+        let r = environmental(&f, Some(&group(true)), &[]).expect("environmental");
+        assert_eq!(r.verdict, Verdict::Environmental);
+        assert!(r.evidence[0].detail.contains("one-sided 95% bound"));
+        // No shown shift, no fingerprint difference: not environmental (a failure to reject
+        // is not a finding).
+        assert_eq!(environmental(&f, Some(&group(false)), &[]), None);
+        // A code statistic whose bound reaches the threshold keeps it open.
+        let g = facts(
+            vec![
+                stat(Stat::Median, false, 0.7, 0.7, 0.03, 0.01),
+                stat(Stat::Min, true, 0.03, 0.0, 0.02, 0.005),
+            ],
+            Some(0.9),
+            spread(),
+        );
+        assert_eq!(environmental(&g, Some(&group(true)), &[]), None);
+    }
+
+    #[test]
+    fn unchanged_needs_every_statistic_shown_within() {
+        let f = facts(
+            vec![
+                stat(Stat::Median, false, 0.01, 0.0, 0.005, 0.002),
+                stat(Stat::Min, true, 0.0, 0.0, 0.005, 0.002),
+            ],
+            Some(0.9),
+            spread(),
+        );
+        assert_eq!(unchanged(&f).unwrap().verdict, Verdict::Unchanged);
+        let wide = facts(
+            vec![
+                stat(Stat::Median, false, 0.01, 0.0, 0.03, 0.002),
+                stat(Stat::Min, true, 0.0, 0.0, 0.005, 0.002),
+            ],
+            Some(0.9),
+            spread(),
+        );
+        assert_eq!(unchanged(&wide), None);
+        let r = inconclusive(&wide, Some(&group(false)), 0.05);
+        assert!(
+            r.evidence[0].detail.contains("cannot rule out"),
+            "{:?}",
+            r.evidence
+        );
+    }
+
+    #[test]
+    fn without_a_noise_model_everything_is_inconclusive_and_says_what_would_decide() {
+        let mut f = facts(
+            vec![
+                stat(Stat::Median, false, 1.0, 0.0, 0.0, 0.0),
+                stat(Stat::Min, true, 1.0, 0.0, 0.0, 0.0),
+            ],
+            None,
+            NoiseModel::None,
+        );
+        f.stats.iter_mut().for_each(|s| {
+            s.noise = None;
+            s.spread = None;
+        });
+        assert_eq!(call(&f, 0.05), None);
+        assert_eq!(unchanged(&f), None);
+        let v = classify_metric(&f, None, &[], 0.05);
+        assert_eq!(
+            (v.verdict, v.change),
+            (Verdict::Inconclusive, Change::Slower)
+        );
+        let text = &v.evidence.last().unwrap().detail;
+        assert!(
+            text.contains("record 5 runs per side or a history of 5 runs"),
+            "{text}"
+        );
+    }
+}
