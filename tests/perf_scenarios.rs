@@ -207,12 +207,9 @@ fn own_fixture_finds_regressions_quiet_and_under_a_hog() {
                 100.0 * change
             );
             // The issue asks for every ≥ 25% regression. Measured on this machine's recording,
-            // one run a side finds the +58% and +148% ones quiet and the +148% one under the
-            // hog (the README gives the figures and why); these stay found.
-            let must = match sc {
-                "regression" => *change >= 0.5,
-                _ => *change >= 1.0,
-            };
+            // one run a side finds the +58% and +148% ones, quiet and under the hog, and not the
+            // +29% one (the README gives the figures and why); these stay found.
+            let must = *change >= 0.5;
             if must && verdict != "regression" {
                 problems.push(format!(
                     "perf-own/{sc}: `{id}` (true {:+.1}%) judged {verdict}, not found",

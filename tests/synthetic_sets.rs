@@ -181,8 +181,8 @@ fn an_ab_set_finds_the_changes() {
     assert!(at(-0.10) >= MIN_RECALL_10, "-10%: {}", at(-0.10));
 }
 
-/// What the one-run verdicts reach on this set: measured 64% at +10%, 72% at −10% and 92%
+/// What the one-run verdicts reach on this set: measured 67% at +10%, 78% at −10% and 97%
 /// at +25%. The targets are 90% and 100%; the README says why they are out of reach
 /// with false-discovery control over 10 samples a run and the envelope's agreement.
-const MIN_RECALL_10: f64 = 0.60;
-const MIN_RECALL_25: f64 = 0.88;
+const MIN_RECALL_10: f64 = 0.62;
+const MIN_RECALL_25: f64 = 0.93;

@@ -611,6 +611,8 @@ mod tests {
             group: "time (s)".into(),
             metrics: 16,
             better: Better::Lower,
+            geomean_ratio: Some(2.0),
+            geomean_ci: None,
             shift_ratio: Some(2.0),
             shift_ci: None,
             shift_ci_level: None,

@@ -389,6 +389,10 @@ pub struct GroupShift {
     pub metrics: usize,
     /// Direction of the group's metrics.
     pub better: Better,
+    /// Geometric mean of the metrics' median ratios.
+    pub geomean_ratio: Option<f64>,
+    /// Its 95% interval (Student's t on the mean log ratio).
+    pub geomean_ci: Option<[f64; 2]>,
     /// The common shift of the medians as a ratio (the median of the ratios, or of the
     /// control metrics').
     pub shift_ratio: Option<f64>,
@@ -1312,6 +1316,19 @@ fn group_shift(
         .iter()
         .find(|g| g.stat == Stat::Median)
         .map(|g| g.shift_ratio);
+    let (geomean_ratio, geomean_ci) = if m == 0 {
+        (None, None)
+    } else {
+        let n = m as f64;
+        let mean = changes.iter().sum::<f64>() / n;
+        let ci = (m >= 2).then(|| {
+            let sd = (changes.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let h = t_quantile(0.975, n - 1.0) * sd / n.sqrt();
+            let (a, b) = (to_ratio(mean - h), to_ratio(mean + h));
+            [a.min(b), a.max(b)]
+        });
+        (Some(to_ratio(mean)), ci)
+    };
     let ci = ci.map(|[a, b]: [f64; 2]| {
         let (x, y) = (to_ratio(a), to_ratio(b));
         [x.min(y), x.max(y)]
@@ -1320,6 +1337,8 @@ fn group_shift(
         group: name.to_string(),
         metrics: idx.len(),
         better,
+        geomean_ratio,
+        geomean_ci,
         shift_ratio,
         shift_ci: ci,
         shift_ci_level: level,

@@ -155,11 +155,12 @@ impl Locations {
             loc.se_median = Some(MEDIAN_SE * sigma / root);
             // Φ⁻¹(0.375) − Φ⁻¹(0.125) = 0.8317.
             let local = (quantile_sorted(ls, 0.375) - quantile_sorted(ls, 0.125)) / 0.8317;
-            loc.se_q25 = Some(Q25_SE * local / root);
+            loc.se_q25 = Some(Q25_SE * local.min(sigma) / root);
             // The k-th smallest against the smallest, k ≈ 5% of the run (at least the 3rd),
             // scaled by the expected normal spacing (Blom's order-statistic expectations).
             let (k, factor) = min_spacing(n);
-            loc.se_min = Some(factor * (ls[k - 1] - ls[0]));
+            let low = factor * (ls[k - 1] - ls[0]);
+            loc.se_min = Some(low.min(min_sd(nf) * sigma));
         }
         loc
     }
