@@ -563,7 +563,7 @@ mod tests {
         }
     }
 
-    fn facts(stats: Vec<StatFacts>, q: Option<f64>, noise: NoiseModel) -> MetricFacts {
+    fn facts(stats: Vec<StatFacts>, q: Option<f64>, noise: NoiseModel) -> MetricFacts<'static> {
         MetricFacts {
             input: MetricInput {
                 id: "bench".into(),

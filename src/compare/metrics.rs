@@ -34,6 +34,7 @@
 //! metric's p-value is the intersection–union p of its code statistics (the largest), each
 //! also vetoed by its rank test; Benjamini–Hochberg adjusts them across the group.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -50,8 +51,8 @@ use crate::stats::robust::{
     median_interval_sorted, median_se_sorted, median_select, rank_shift_test, satterthwaite,
 };
 use crate::stats::{
-    Alternative, MwuMethod, benjamini_hochberg, hodges_lehmann, mwu_min_attainable_p, normal_sf,
-    t_quantile, t_sf,
+    Alternative, MwuMethod, benjamini_hochberg, hodges_lehmann, mwu_min_attainable_p, t_quantile,
+    t_sf,
 };
 
 /// Fewest metrics in a group that give a spread model.
@@ -98,9 +99,11 @@ impl Stat {
     }
 }
 
-/// What one run tells about a metric, in cost space (see the module doc).
+/// What one run tells about a metric, in cost space (see the module doc). It borrows the
+/// run's samples (the rank test needs them for the few metrics a call could be made on)
+/// rather than keeping a copy of every run's.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RunStats {
+pub struct RunStats<'a> {
     /// Samples in the run.
     pub samples: u64,
     /// The run's median in the metric's unit.
@@ -110,21 +113,31 @@ pub struct RunStats {
     pub value: [Option<f64>; 4],
     /// Each statistic's within-run standard error (log scale).
     pub se: [Option<f64>; 4],
-    /// Sorted cost-space log samples (empty for a summary).
-    pub logs: Vec<f64>,
-    /// Sorted cost-space log CPU times, one per sample, when the harness gives them.
-    pub cpu_logs: Vec<f64>,
+    /// The run's samples in the metric's unit (empty for a summary).
+    pub raw: Cow<'a, [f64]>,
+    /// CPU time per sample, when the harness gives it.
+    pub cpu_raw: &'a [f64],
+    /// Cost space is ln(value) (1) or −ln(value) (−1).
+    pub sign: f64,
 }
 
-impl RunStats {
+/// Buffers [`RunStats::of`] reuses from run to run.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    logs: Vec<f64>,
+    work: Vec<f64>,
+}
+
+impl<'a> RunStats<'a> {
     /// The statistics of one run of `m`.
-    pub fn of(m: &Metric, scratch: &mut Vec<f64>) -> RunStats {
+    pub fn of(m: &'a Metric, buf: &mut Scratch) -> RunStats<'a> {
         let sign = match m.better {
             Better::Lower => 1.0,
             Better::Higher => -1.0,
         };
         let mut r = RunStats {
             samples: m.sample_count(),
+            sign,
             ..RunStats::default()
         };
         let loc = if !m.samples.is_empty() {
@@ -132,13 +145,25 @@ impl RunStats {
                 r.median_value = m.location();
                 return r;
             }
-            r.logs = m.samples.iter().map(|x| sign * x.ln()).collect();
-            r.logs.sort_by(f64::total_cmp);
-            // The median of the values themselves (of the two middle ones when even).
-            scratch.clear();
-            scratch.extend_from_slice(&m.samples);
-            r.median_value = Some(median_select(scratch));
-            Some(Locations::from_sorted_logs(&r.logs, scratch))
+            r.raw = Cow::Borrowed(&m.samples);
+            // Sorted once: the median of the values themselves (of the two middle ones when
+            // even), then their logs, in cost order.
+            buf.work.clear();
+            buf.work.extend_from_slice(&m.samples);
+            buf.work.sort_unstable_by(f64::total_cmp);
+            let n = buf.work.len();
+            r.median_value = Some(if n % 2 == 1 {
+                buf.work[n / 2]
+            } else {
+                0.5 * (buf.work[n / 2 - 1] + buf.work[n / 2])
+            });
+            buf.logs.clear();
+            if sign > 0.0 {
+                buf.logs.extend(buf.work.iter().map(|x| x.ln()));
+            } else {
+                buf.logs.extend(buf.work.iter().rev().map(|x| -x.ln()));
+            }
+            Some(Locations::from_sorted_logs(&buf.logs, &mut buf.work))
         } else {
             r.median_value = m.location();
             m.summary.as_ref().and_then(|s| {
@@ -176,16 +201,48 @@ impl RunStats {
         // CPU time is a time: only lower-is-better metrics carry it.
         if let (Some(c), Better::Lower) = (&m.cpu, m.better) {
             if !c.samples.is_empty() && c.samples.iter().all(|x| *x > 0.0) {
-                r.cpu_logs = c.samples.iter().map(|x| x.ln()).collect();
-                r.cpu_logs.sort_by(f64::total_cmp);
+                r.cpu_raw = &c.samples;
+                buf.logs.clear();
+                buf.logs.extend(c.samples.iter().map(|x| x.ln()));
+                buf.logs.sort_unstable_by(f64::total_cmp);
                 r.value[Stat::Cpu.index()] =
-                    Some(crate::stats::robust::quantile_sorted(&r.cpu_logs, 0.5));
-                r.se[Stat::Cpu.index()] = median_se_sorted(&r.cpu_logs, scratch);
+                    Some(crate::stats::robust::quantile_sorted(&buf.logs, 0.5));
+                r.se[Stat::Cpu.index()] = median_se_sorted(&buf.logs, &mut buf.work);
             } else if let Some(mean) = c.mean.filter(|x| *x > 0.0) {
                 r.value[Stat::Cpu.index()] = Some(mean.ln());
             }
         }
         r
+    }
+
+    /// One value measured once: a test's duration.
+    pub fn single(value: f64, buf: &mut Scratch) -> RunStats<'static> {
+        let m = Metric::new("", "s", Better::Lower, vec![value]);
+        let r = RunStats::of(&m, buf);
+        RunStats {
+            raw: Cow::Owned(vec![value]),
+            cpu_raw: &[],
+            ..RunStats {
+                samples: r.samples,
+                median_value: r.median_value,
+                value: r.value,
+                se: r.se,
+                raw: Cow::Owned(Vec::new()),
+                cpu_raw: &[],
+                sign: r.sign,
+            }
+        }
+    }
+
+    /// Sorted cost-space logs of the samples (or of the CPU times).
+    fn sorted_logs(&self, cpu: bool) -> Vec<f64> {
+        let mut v: Vec<f64> = if cpu {
+            self.cpu_raw.iter().map(|x| x.ln()).collect()
+        } else {
+            self.raw.iter().map(|x| self.sign * x.ln()).collect()
+        };
+        v.sort_unstable_by(f64::total_cmp);
+        v
     }
 }
 
@@ -203,7 +260,7 @@ pub struct MetricSide {
 
 /// A metric to compare, with each side's runs.
 #[derive(Debug, Clone)]
-pub struct MetricInput {
+pub struct MetricInput<'a> {
     /// Metric id.
     pub id: String,
     /// Unit (the same on both sides, else `problem` says why).
@@ -215,9 +272,9 @@ pub struct MetricInput {
     /// Group for the common shift (unit and kind).
     pub group: String,
     /// Base runs.
-    pub base: Vec<RunStats>,
+    pub base: Vec<RunStats<'a>>,
     /// Head runs.
-    pub head: Vec<RunStats>,
+    pub head: Vec<RunStats<'a>>,
     /// Samples on base over all runs.
     pub base_samples: u64,
     /// Samples on head over all runs.
@@ -309,10 +366,10 @@ pub struct StatFacts {
 
 /// The facts of one metric comparison.
 #[derive(Debug, Clone, Serialize)]
-pub struct MetricFacts {
+pub struct MetricFacts<'a> {
     /// The input.
     #[serde(skip)]
-    pub input: MetricInput,
+    pub input: MetricInput<'a>,
     /// Base side.
     pub base: MetricSide,
     /// Head side.
@@ -340,7 +397,7 @@ pub struct MetricFacts {
     pub threshold_raised: Option<(f64, usize)>,
 }
 
-impl MetricFacts {
+impl MetricFacts<'_> {
     /// The practical threshold on the log scale.
     pub fn log_threshold(&self) -> f64 {
         (1.0 + self.input.threshold).ln()
@@ -443,7 +500,7 @@ impl MetricHistory {
         let runs = runs
             .par_iter()
             .map(|r| {
-                let mut scratch = Vec::new();
+                let mut scratch = Scratch::default();
                 let values = r
                     .snapshot
                     .metrics
@@ -469,13 +526,14 @@ impl MetricHistory {
 }
 
 /// Compares every metric and computes each group's common shift.
-pub fn compare(
-    inputs: Vec<MetricInput>,
+pub fn compare<'a>(
+    inputs: Vec<MetricInput<'a>>,
     history: &MetricHistory,
-    controls: &dyn Fn(&MetricInput) -> bool,
+    controls: &dyn Fn(&MetricInput<'a>) -> bool,
     alpha: f64,
-) -> (Vec<MetricFacts>, Vec<GroupShift>) {
-    let mut facts: Vec<MetricFacts> = inputs.into_par_iter().map(|i| basic(i, history)).collect();
+) -> (Vec<MetricFacts<'a>>, Vec<GroupShift>) {
+    let mut facts: Vec<MetricFacts<'a>> =
+        inputs.into_par_iter().map(|i| basic(i, history)).collect();
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, f) in facts.iter().enumerate() {
         if !f.stats.is_empty() {
@@ -503,8 +561,8 @@ pub fn compare(
 
 /// The per-metric part: sides, the noise model, and each statistic's change and own noise
 /// (the history model's come later, from the whole group).
-fn basic(input: MetricInput, history: &MetricHistory) -> MetricFacts {
-    let side = |runs: &[RunStats], samples: u64| {
+fn basic<'a>(input: MetricInput<'a>, history: &MetricHistory) -> MetricFacts<'a> {
+    let side = |runs: &[RunStats<'_>], samples: u64| {
         let mut medians: Vec<f64> = runs.iter().filter_map(|r| r.median_value).collect();
         MetricSide {
             runs: runs.len(),
@@ -552,13 +610,13 @@ fn basic(input: MetricInput, history: &MetricHistory) -> MetricFacts {
     let by_history =
         !by_runs && nh == 1 && history.points(&f.input.id, Stat::Median) >= MIN_HISTORY_RUNS;
     // Statistics both sides have in every run.
-    let have = |runs: &[RunStats], s: Stat| runs.iter().all(|r| r.value[s.index()].is_some());
+    let have = |runs: &[RunStats<'_>], s: Stat| runs.iter().all(|r| r.value[s.index()].is_some());
     let cpu_per_sample = f
         .input
         .base
         .iter()
         .chain(&f.input.head)
-        .all(|r| !r.cpu_logs.is_empty());
+        .all(|r| !r.cpu_raw.is_empty());
     // A run of one sample has one location: its envelope is its median.
     let single = f
         .input
@@ -583,7 +641,7 @@ fn basic(input: MetricInput, history: &MetricHistory) -> MetricFacts {
             Stat::Min | Stat::Q25 => Role::Code,
         };
         let (base, head, change, own_se, df) = if by_runs {
-            let vals = |runs: &[RunStats]| -> Vec<f64> {
+            let vals = |runs: &[RunStats<'_>]| -> Vec<f64> {
                 runs.iter().filter_map(|r| r.value[s.index()]).collect()
             };
             runs_change(&vals(&f.input.base), &vals(&f.input.head))
@@ -691,7 +749,7 @@ struct HistoryShift {
 /// metric's base level (median of the window after removing each run's common shift), its
 /// run-to-run noise (1.4826·MAD of the residuals), and its head change against the level.
 fn history_pass(
-    facts: &mut [MetricFacts],
+    facts: &mut [MetricFacts<'_>],
     idx: &[usize],
     history: &MetricHistory,
 ) -> [Option<HistoryShift>; 4] {
@@ -860,7 +918,7 @@ struct StatModel {
 }
 
 fn stat_model(
-    facts: &[MetricFacts],
+    facts: &[MetricFacts<'_>],
     idx: &[usize],
     is_control: &[bool],
     s: Stat,
@@ -962,7 +1020,7 @@ fn stat_model(
 ///   noise — a history-judged statistic only while the head run's common shift does not stand
 ///   out from the stored runs' (else the environment moved and nothing separates it).
 fn group_pass(
-    facts: &mut [MetricFacts],
+    facts: &mut [MetricFacts<'_>],
     idx: &[usize],
     is_control: &[bool],
     history: &[Option<HistoryShift>; 4],
@@ -1048,7 +1106,7 @@ fn group_pass(
 /// The rank-test veto, for the metrics a call could be made on: every code statistic's
 /// deviation beyond the threshold in one direction. A change the samples do not show is never
 /// called.
-fn rank_pass(facts: &mut [MetricFacts], idx: &[usize], alpha: f64) {
+fn rank_pass(facts: &mut [MetricFacts<'_>], idx: &[usize], alpha: f64) {
     idx.par_iter()
         .map(|&i| {
             let f = &facts[i];
@@ -1067,7 +1125,7 @@ fn rank_pass(facts: &mut [MetricFacts], idx: &[usize], alpha: f64) {
                 .map(|st| {
                     let shift = st.shift.unwrap_or(0.0);
                     let r = if by_runs {
-                        let sorted = |runs: &[RunStats]| {
+                        let sorted = |runs: &[RunStats<'_>]| {
                             let mut v: Vec<f64> = runs
                                 .iter()
                                 .filter_map(|r| r.value[st.stat.index()])
@@ -1077,13 +1135,7 @@ fn rank_pass(facts: &mut [MetricFacts], idx: &[usize], alpha: f64) {
                         };
                         rank_shift_test(&sorted(&f.input.base), &sorted(&f.input.head), shift)
                     } else {
-                        let pick = |r: &RunStats| {
-                            if st.stat == Stat::Cpu {
-                                r.cpu_logs.clone()
-                            } else {
-                                r.logs.clone()
-                            }
-                        };
+                        let pick = |r: &RunStats<'_>| r.sorted_logs(st.stat == Stat::Cpu);
                         let (b, h) = (
                             f.input.base.first().map(pick).unwrap_or_default(),
                             pick(&f.input.head[0]),
@@ -1123,7 +1175,7 @@ fn rank_pass(facts: &mut [MetricFacts], idx: &[usize], alpha: f64) {
 
 /// Per metric: the intersection–union p of the code statistics, the headline interval, the
 /// method in words; then Benjamini–Hochberg across the group.
-fn finish_group(facts: &mut [MetricFacts], idx: &[usize], alpha: f64) {
+fn finish_group(facts: &mut [MetricFacts<'_>], idx: &[usize], alpha: f64) {
     let needed = runs_needed(alpha / idx.len().max(1) as f64);
     let mut quantile_cache: Option<(f64, f64)> = None;
     let mut spread_method: Option<(usize, String)> = None;
@@ -1181,7 +1233,7 @@ fn finish_group(facts: &mut [MetricFacts], idx: &[usize], alpha: f64) {
 }
 
 /// The noise model in words, for the evidence.
-fn describe(f: &MetricFacts) -> String {
+fn describe(f: &MetricFacts<'_>) -> String {
     let pct = |x: f64| crate::units::fixed(100.0 * (x.exp() - 1.0), 1, false);
     match &f.noise {
         NoiseModel::Runs => format!(
@@ -1224,7 +1276,7 @@ fn short(commit: &str) -> &str {
 /// The group's common shift and whether the environment is shown to have moved.
 fn group_shift(
     name: &str,
-    facts: &[MetricFacts],
+    facts: &[MetricFacts<'_>],
     idx: &[usize],
     is_control: &[bool],
     mut stats: Vec<GroupStat>,
@@ -1355,10 +1407,13 @@ fn group_shift(
 
 /// Two-sided Student-t p-value of |z| with `df` degrees of freedom; above 5,000 degrees of
 /// freedom the normal's (the two differ by under 2% of p at |z| = 4, far below what a
-/// q-value against α can notice, and the incomplete beta is costly there).
+/// q-value against α can notice, and the incomplete beta is costly there). Every metric of a
+/// large group takes this path.
 fn two_sided_p(z: f64, df: f64) -> f64 {
     let p = if df > 5000.0 {
-        2.0 * normal_sf(z)
+        // 2·Φ̄(|z|) = erfc(|z|/√2), by statrs' rational approximations (a few multiplies,
+        // full double accuracy), where the engine's own Φ̄ sums a series.
+        statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2)
     } else {
         2.0 * t_sf(z, df)
     };
@@ -1377,12 +1432,12 @@ pub fn runs_needed(alpha: f64) -> usize {
 
 /// The metrics to compare: every metric of the runs, aligned by id, and the durations of
 /// tests that passed on every run of both sides.
-pub fn inputs(
-    base: &[Run<'_>],
-    head: &[Run<'_>],
+pub fn inputs<'a>(
+    base: &[Run<'a>],
+    head: &[Run<'a>],
     comparisons: &[TestComparison<'_>],
     mc: &MetricsConfig,
-) -> Vec<MetricInput> {
+) -> Vec<MetricInput<'a>> {
     let threshold_globs: Vec<(GlobSet, f64)> = mc
         .thresholds
         .iter()
@@ -1404,7 +1459,7 @@ pub fn inputs(
         problem: Option<String>,
     }
     let mut order: Vec<&str> = Vec::new();
-    let mut acc: hashbrown::HashMap<&str, Acc<'_>> = hashbrown::HashMap::new();
+    let mut acc: hashbrown::HashMap<&str, Acc<'a>> = hashbrown::HashMap::new();
     for (is_head, side) in [(false, base), (true, head)] {
         for run in side.iter() {
             for m in &run.snapshot.metrics {
@@ -1433,28 +1488,29 @@ pub fn inputs(
             }
         }
     }
-    let accs: Vec<(&str, Acc<'_>)> = order
+    let accs: Vec<(&str, Acc<'a>)> = order
         .into_iter()
         .filter_map(|id| acc.remove(id).map(|a| (id, a)))
         .collect();
     // Each run's statistics (a sort and a few quantiles of its samples) in parallel.
-    let mut out: Vec<MetricInput> = accs
+    let mut out: Vec<MetricInput<'a>> = accs
         .into_par_iter()
-        .map_init(Vec::new, |scratch, (id, a)| {
-            let runs = |ms: &[&Metric], scratch: &mut Vec<f64>| -> (Vec<RunStats>, u64, bool) {
-                let mut stats = Vec::with_capacity(ms.len());
-                let (mut samples, mut summaries) = (0, false);
-                for m in ms {
-                    let r = RunStats::of(m, scratch);
-                    if r.median_value.is_none() {
-                        continue;
+        .map_init(Scratch::default, |scratch, (id, a)| {
+            let runs =
+                |ms: &[&'a Metric], scratch: &mut Scratch| -> (Vec<RunStats<'a>>, u64, bool) {
+                    let mut stats = Vec::with_capacity(ms.len());
+                    let (mut samples, mut summaries) = (0, false);
+                    for m in ms {
+                        let r = RunStats::of(m, scratch);
+                        if r.median_value.is_none() {
+                            continue;
+                        }
+                        summaries |= m.summary.is_some() && m.samples.is_empty();
+                        samples += m.sample_count();
+                        stats.push(r);
                     }
-                    summaries |= m.summary.is_some() && m.samples.is_empty();
-                    samples += m.sample_count();
-                    stats.push(r);
-                }
-                (stats, samples, summaries)
-            };
+                    (stats, samples, summaries)
+                };
             let (rb, base_samples, sb) = runs(&a.base, scratch);
             let (rh, head_samples, sh) = runs(&a.head, scratch);
             // Every sample of every run the same value, on each side: a size, a count.
@@ -1489,7 +1545,7 @@ pub fn inputs(
             }
         })
         .collect();
-    let mut scratch = Vec::new();
+    let mut scratch = Scratch::default();
     if mc.test_durations {
         for c in comparisons {
             if c.change != Change::Passing
@@ -1508,12 +1564,9 @@ pub fn inputs(
                 continue;
             }
             let id = format!("duration: {}", c.id);
-            let mut runs = |d: &[f64]| -> Vec<RunStats> {
+            let mut runs = |d: &[f64]| -> Vec<RunStats<'a>> {
                 d.iter()
-                    .map(|&x| {
-                        let m = Metric::new("", "s", Better::Lower, vec![x]);
-                        RunStats::of(&m, &mut scratch)
-                    })
+                    .map(|&x| RunStats::single(x, &mut scratch))
                     .collect()
             };
             let (rb, rh) = (runs(&b), runs(&h));
@@ -1565,9 +1618,14 @@ mod tests {
     use super::*;
     use crate::model::Snapshot;
 
-    fn run_of(samples: &[f64]) -> RunStats {
-        let m = Metric::new("m", "s", Better::Lower, samples.to_vec());
-        RunStats::of(&m, &mut Vec::new())
+    fn run_of(samples: &[f64]) -> RunStats<'static> {
+        let m = Box::leak(Box::new(Metric::new(
+            "m",
+            "s",
+            Better::Lower,
+            samples.to_vec(),
+        )));
+        RunStats::of(m, &mut Scratch::default())
     }
 
     /// `n` samples around `level` with a relative spread of about `cv`, deterministic.
@@ -1580,7 +1638,7 @@ mod tests {
             .collect()
     }
 
-    fn input(id: &str, base: Vec<RunStats>, head: Vec<RunStats>) -> MetricInput {
+    fn input<'a>(id: &str, base: Vec<RunStats<'a>>, head: Vec<RunStats<'a>>) -> MetricInput<'a> {
         MetricInput {
             id: id.into(),
             unit: "s".into(),
@@ -1597,7 +1655,7 @@ mod tests {
         }
     }
 
-    fn suite(changes: &[f64]) -> Vec<MetricInput> {
+    fn suite(changes: &[f64]) -> Vec<MetricInput<'static>> {
         changes
             .iter()
             .enumerate()
@@ -1620,14 +1678,14 @@ mod tests {
             samples: vec![1.0, 1.0, 2.0, 1.0, 1.0],
             mean: None,
         });
-        let r = RunStats::of(&m, &mut Vec::new());
+        let r = RunStats::of(&m, &mut Scratch::default());
         assert_eq!(r.median_value, Some(3.0));
         assert_eq!(r.value[Stat::Min.index()], Some(0.0));
         assert!((r.value[Stat::Q25.index()].unwrap() - 2f64.ln()).abs() < 1e-12);
         assert_eq!(r.value[Stat::Cpu.index()], Some(0.0));
         // A throughput's envelope is its upper one.
         let t = Metric::new("t", "B/s", Better::Higher, vec![4.0, 1.0, 2.0, 3.0, 5.0]);
-        let r = RunStats::of(&t, &mut Vec::new());
+        let r = RunStats::of(&t, &mut Scratch::default());
         assert!((r.value[Stat::Min.index()].unwrap() + 5f64.ln()).abs() < 1e-12);
     }
 
@@ -1677,7 +1735,7 @@ mod tests {
 
     #[test]
     fn several_runs_a_side_use_the_runs() {
-        let runs = |level: f64| -> Vec<RunStats> {
+        let runs = |level: f64| -> Vec<RunStats<'static>> {
             (0..6)
                 .map(|r| run_of(&samples(level * (1.0 + 0.01 * r as f64), 0.01, 10, r)))
                 .collect()
@@ -1723,14 +1781,14 @@ mod tests {
         assert_eq!(history.runs.len(), 8);
         let head = snap(1.0, Some((2, 1.4)), 9);
         let base = &stored[7];
-        let inputs: Vec<MetricInput> = ids
+        let inputs: Vec<MetricInput<'_>> = ids
             .iter()
             .enumerate()
             .map(|(i, id)| {
                 input(
                     id,
-                    vec![RunStats::of(&base.metrics[i], &mut Vec::new())],
-                    vec![RunStats::of(&head.metrics[i], &mut Vec::new())],
+                    vec![RunStats::of(&base.metrics[i], &mut Scratch::default())],
+                    vec![RunStats::of(&head.metrics[i], &mut Scratch::default())],
                 )
             })
             .collect();
@@ -1747,6 +1805,20 @@ mod tests {
         }
         assert!(facts[2].q.unwrap() < 0.01, "{:?}", facts[2].q);
         assert!(facts[0].q.unwrap() > 0.1);
+    }
+
+    #[test]
+    fn the_large_df_p_value_is_the_normal_one() {
+        for z in [0.0, 0.5, 1.96, 4.0, 8.0] {
+            let exact = 2.0 * crate::stats::normal_sf(z);
+            let fast = two_sided_p(z, 1e6);
+            assert!(
+                (fast - exact).abs() <= 1e-9 * exact.max(1e-300),
+                "{z}: {fast} vs {exact}"
+            );
+        }
+        // Below 5,000 degrees of freedom, Student's t.
+        assert!((two_sided_p(2.0, 10.0) - 2.0 * t_sf(2.0, 10.0)).abs() < 1e-15);
     }
 
     #[test]

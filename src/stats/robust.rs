@@ -233,17 +233,16 @@ pub struct Heterogeneity {
 pub fn heterogeneity(dev: &[f64], se: &[f64], scratch: &mut Vec<f64>) -> Heterogeneity {
     let pairs = || dev.iter().copied().zip(se.iter().copied());
     let mad_tau = solve_tau(pairs(), scratch);
-    let mad = Heterogeneity {
-        tau: mad_tau,
-        kept: dev.len(),
-        df: MAD_DF_PER_VALUE * dev.len() as f64,
-    };
-    let keep = |t: f64, d: f64, s: f64| d.abs() <= REWEIGHT_CUT * (t * t + s * s).sqrt();
-    let kept = pairs().filter(|&(d, s)| keep(mad_tau, d, s)).count();
+    let keep = |d: f64, s: f64| d.abs() <= REWEIGHT_CUT * (mad_tau * mad_tau + s * s).sqrt();
+    let kept = pairs().filter(|&(d, s)| keep(d, s)).count();
     if kept < MIN_KEPT {
-        return mad;
+        return Heterogeneity {
+            tau: mad_tau,
+            kept: dev.len(),
+            df: MAD_DF_PER_VALUE * dev.len() as f64,
+        };
     }
-    let tau = solve_tau_mean_square(pairs().filter(|&(d, s)| keep(mad_tau, d, s)));
+    let tau = solve_tau_mean_square(pairs().filter(|&(d, s)| keep(d, s)));
     Heterogeneity {
         tau,
         kept,
@@ -328,9 +327,9 @@ fn solve_tau(pairs: impl Iterator<Item = (f64, f64)> + Clone, scratch: &mut Vec<
     }
     hi *= 1.0 + 1e-9;
     let mut lo = 0.0;
-    // 10 halvings: τ to 1e-3 of its bracket (it sets the reweighting cut, and stands only
+    // 8 halvings: τ to 0.4% of its bracket (it sets the reweighting cut, and stands only
     // when fewer than five values are left).
-    for _ in 0..10 {
+    for _ in 0..8 {
         let mid = 0.5 * (lo + hi);
         if scale(mid) > 1.0 {
             lo = mid;
