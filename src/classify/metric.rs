@@ -184,10 +184,18 @@ pub fn environmental(
         return None;
     }
     let up = median.change > 0.0;
-    let code: Vec<&StatFacts> = f.code_stats().collect();
+    // A code statistic the environment is shown to have moved cannot show the code unchanged;
+    // the ones it did not reach speak for the code (at least one must be left).
+    let reached = |s: &&StatFacts| group.is_some_and(|g| g.moved_by_environment.contains(&s.stat));
+    let code: Vec<&StatFacts> = f.code_stats().filter(|s| !reached(s)).collect();
     if code.is_empty() {
         return None;
     }
+    let set_aside: Vec<&str> = f
+        .code_stats()
+        .filter(reached)
+        .map(|s| s.stat.name(f.input.better))
+        .collect();
     let mut bounds = Vec::with_capacity(code.len());
     for s in &code {
         let noise = s.noise?;
@@ -225,6 +233,11 @@ pub fn environmental(
         text.push_str(" (one-sided 95% bound ");
         push_pct(&mut text, f, *bound);
         text.push(')');
+    }
+    if !set_aside.is_empty() {
+        text.push_str("; ");
+        text.push_str(&set_aside.join(", "));
+        text.push_str(" moved with the environment across the group and cannot show the code");
     }
     Some(Ruling {
         verdict: Verdict::Environmental,
@@ -621,6 +634,8 @@ mod tests {
             stats: vec![],
             controls: vec![],
             threshold: 0.05,
+            moved_by_environment: vec![],
+            moved_evidence: vec![],
         }
     }
 
@@ -720,6 +735,43 @@ mod tests {
             spread(),
         );
         assert_eq!(environmental(&g, Some(&group(true)), &[]), None);
+    }
+
+    #[test]
+    fn a_quartile_the_environment_reached_leaves_the_minimum_to_speak() {
+        // A hog that doubles the median and the 25th percentile across the group, not the
+        // minimum.
+        let mut g = group(true);
+        g.moved_by_environment = vec![Stat::Q25];
+        let hogged = facts(
+            vec![
+                stat(Stat::Median, false, 0.7, 0.7, 0.03, 0.01),
+                stat(Stat::Min, true, 0.005, 0.0, 0.01, 0.005),
+                stat(Stat::Q25, true, 0.69, 0.7, 0.03, 0.01),
+            ],
+            Some(0.9),
+            spread(),
+        );
+        let r = environmental(&hogged, Some(&g), &[]).expect("environmental");
+        assert!(
+            r.evidence[0]
+                .detail
+                .contains("q25 moved with the environment")
+        );
+        // Without that finding the quartile keeps it open.
+        assert_eq!(environmental(&hogged, Some(&group(true)), &[]), None);
+        // A regression under the same hog moves the minimum: never environmental.
+        let regressed = facts(
+            vec![
+                stat(Stat::Median, false, 0.95, 0.7, 0.03, 0.01),
+                stat(Stat::Min, true, 0.22, 0.0, 0.01, 0.005),
+                stat(Stat::Q25, true, 0.93, 0.7, 0.03, 0.01),
+            ],
+            Some(0.001),
+            spread(),
+        );
+        assert_eq!(environmental(&regressed, Some(&g), &[]), None);
+        assert_eq!(call(&regressed, 0.05).unwrap().verdict, Verdict::Regression);
     }
 
     #[test]

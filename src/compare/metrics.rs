@@ -469,6 +469,14 @@ pub struct GroupShift {
     pub controls: Vec<String>,
     /// The practical threshold used for the group.
     pub threshold: f64,
+    /// Code statistics the environment is shown to have moved in this group: their common
+    /// shift lies beyond the least-moved code statistic's by more than the threshold (the
+    /// distribution-free interval of the metrics' median difference, 5 metrics at least) —
+    /// a hog that reaches the 25th percentile but not the minimum. They cannot show the code
+    /// unchanged, so the environmental rule leaves them to the others.
+    pub moved_by_environment: Vec<Stat>,
+    /// Why, in words, per statistic.
+    pub moved_evidence: Vec<String>,
 }
 
 /// One stored run of the window: each metric's statistics (cost space).
@@ -1301,6 +1309,8 @@ fn group_shift(
         .collect();
     changes.sort_by(f64::total_cmp);
     let m = changes.len();
+    let (moved_by_environment, moved_evidence) =
+        environment_moved_stats(facts, idx, thr, &to_ratio);
     let controls: Vec<usize> = idx
         .iter()
         .zip(is_control)
@@ -1402,7 +1412,65 @@ fn group_shift(
             .map(|&i| facts[i].input.id.clone())
             .collect(),
         threshold,
+        moved_by_environment,
+        moved_evidence,
     }
+}
+
+/// The code statistics the environment is shown to have moved more than the least-moved one
+/// (see [`GroupShift::moved_by_environment`]).
+fn environment_moved_stats(
+    facts: &[MetricFacts<'_>],
+    idx: &[usize],
+    thr: f64,
+    to_ratio: &dyn Fn(f64) -> f64,
+) -> (Vec<Stat>, Vec<String>) {
+    let code = [Stat::Min, Stat::Q25, Stat::Cpu];
+    let change_of = |i: usize, s: Stat| {
+        facts[i]
+            .stat(s)
+            .filter(|x| x.role == Role::Code)
+            .map(|x| x.change)
+    };
+    // The least-moved code statistic of the group: the smallest median change.
+    let mut shifts: Vec<(Stat, f64)> = code
+        .iter()
+        .filter_map(|&s| {
+            let mut v: Vec<f64> = idx.iter().filter_map(|&i| change_of(i, s)).collect();
+            (v.len() >= MIN_SPREAD_METRICS).then(|| (s, median_select(&mut v)))
+        })
+        .collect();
+    shifts.sort_by(|a, b| a.1.abs().total_cmp(&b.1.abs()));
+    let Some(&(reference, _)) = shifts.first() else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut moved = Vec::new();
+    let mut words = Vec::new();
+    for &(s, _) in &shifts[1..] {
+        let mut d: Vec<f64> = idx
+            .iter()
+            .filter_map(|&i| Some(change_of(i, s)? - change_of(i, reference)?))
+            .collect();
+        if d.len() < MIN_SPREAD_METRICS {
+            continue;
+        }
+        d.sort_by(f64::total_cmp);
+        if let Some((lo, hi, level)) = median_interval_sorted(&d, 0.95)
+            && (lo > thr || hi < -thr)
+        {
+            let better = facts[idx[0]].input.better;
+            moved.push(s);
+            words.push(format!(
+                "{} moved {} to {} beyond the {} across the group ({}% distribution-free interval of the median): the environment reached it",
+                s.name(better),
+                crate::units::fmt_pct(to_ratio(lo.min(hi))),
+                crate::units::fmt_pct(to_ratio(lo.max(hi))),
+                reference.name(better),
+                crate::units::fixed(100.0 * level, 1, false)
+            ));
+        }
+    }
+    (moved, words)
 }
 
 /// Two-sided Student-t p-value of |z| with `df` degrees of freedom; above 5,000 degrees of
@@ -1719,6 +1787,31 @@ mod tests {
                 f.stats
             );
         }
+    }
+
+    #[test]
+    fn a_hog_that_reaches_the_quartile_but_not_the_minimum_is_found() {
+        // Twelve metrics whose head run is contended in its upper three quarters (×2), the
+        // lowest quarter of samples untouched.
+        let inputs: Vec<MetricInput<'static>> = (0..12)
+            .map(|i| {
+                let base = samples(1e-3, 0.01, 40, i);
+                let mut head = samples(1e-3, 0.01, 40, i + 1);
+                head.sort_by(f64::total_cmp);
+                for x in head.iter_mut().skip(6) {
+                    *x *= 2.0;
+                }
+                input(&format!("m{i}"), vec![run_of(&base)], vec![run_of(&head)])
+            })
+            .collect();
+        let (_, groups) = compare(inputs, &MetricHistory::default(), &|_| false, 0.05);
+        assert_eq!(
+            groups[0].moved_by_environment,
+            vec![Stat::Q25],
+            "{:?}",
+            groups[0]
+        );
+        assert!(groups[0].significant);
     }
 
     #[test]
