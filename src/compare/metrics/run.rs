@@ -1,0 +1,334 @@
+//! What one run tells about a metric ([`RunStats`]), and the metrics to compare, aligned by
+//! id across the runs of both sides ([`inputs`]).
+
+use super::*;
+
+/// What one run tells about a metric, in cost space (see the module doc). It borrows the
+/// run's samples (the rank test needs them for the few metrics a call could be made on)
+/// rather than keeping a copy of every run's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunStats<'a> {
+    /// Samples in the run.
+    pub samples: u64,
+    /// The run's median in the metric's unit.
+    pub median_value: Option<f64>,
+    /// Each statistic's log location (cost space), by [`Stat`] index; `None` when the run
+    /// cannot give it (a summary without quartiles, no CPU time, a value ≤ 0).
+    pub value: [Option<f64>; 4],
+    /// Each statistic's within-run standard error (log scale).
+    pub se: [Option<f64>; 4],
+    /// The run's samples in the metric's unit (empty for a summary).
+    pub raw: Cow<'a, [f64]>,
+    /// CPU time per sample, when the harness gives it.
+    pub cpu_raw: &'a [f64],
+    /// Cost space is ln(value) (1) or −ln(value) (−1).
+    pub sign: f64,
+}
+
+/// Buffers [`RunStats::of`] reuses from run to run.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    logs: Vec<f64>,
+    work: Vec<f64>,
+}
+
+impl<'a> RunStats<'a> {
+    /// The statistics of one run of `m`.
+    pub fn of(m: &'a Metric, buf: &mut Scratch) -> RunStats<'a> {
+        let sign = match m.better {
+            Better::Lower => 1.0,
+            Better::Higher => -1.0,
+        };
+        let mut r = RunStats {
+            samples: m.sample_count(),
+            sign,
+            ..RunStats::default()
+        };
+        let loc = if !m.samples.is_empty() {
+            if m.samples.iter().any(|x| *x <= 0.0) {
+                r.median_value = m.location();
+                return r;
+            }
+            r.raw = Cow::Borrowed(&m.samples);
+            // Sorted once: the median of the values themselves (of the two middle ones when
+            // even), then their logs, in cost order.
+            buf.work.clear();
+            buf.work.extend_from_slice(&m.samples);
+            buf.work.sort_unstable_by(f64::total_cmp);
+            let n = buf.work.len();
+            r.median_value = Some(if n % 2 == 1 {
+                buf.work[n / 2]
+            } else {
+                0.5 * (buf.work[n / 2 - 1] + buf.work[n / 2])
+            });
+            buf.logs.clear();
+            if sign > 0.0 {
+                buf.logs.extend(buf.work.iter().map(|x| x.ln()));
+            } else {
+                buf.logs.extend(buf.work.iter().rev().map(|x| -x.ln()));
+            }
+            Some(Locations::from_sorted_logs(&buf.logs, &mut buf.work))
+        } else {
+            r.median_value = m.location();
+            m.summary.as_ref().and_then(|s| {
+                let ln = |x: f64| (x > 0.0).then(|| sign * x.ln());
+                // For a throughput the lower cost envelope is the upper value envelope.
+                let (lo, q25, q75) = match m.better {
+                    Better::Lower => (Some(s.min), s.q1, s.q3),
+                    Better::Higher => (s.max, s.q3, s.q1),
+                };
+                let median = ln(s.median)?;
+                let mut l = Locations::from_summary(
+                    s.n,
+                    lo.and_then(ln).unwrap_or(f64::NAN),
+                    q25.and_then(ln).unwrap_or(f64::NAN),
+                    median,
+                    q75.and_then(ln),
+                );
+                if l.q25.is_nan() {
+                    l.se_q25 = None;
+                    l.se_min = None;
+                    l.se_median = None;
+                }
+                Some(l)
+            })
+        };
+        if let Some(l) = loc {
+            let finite = |x: f64| x.is_finite().then_some(x);
+            r.value[Stat::Median.index()] = finite(l.median);
+            r.value[Stat::Min.index()] = finite(l.min);
+            r.value[Stat::Q25.index()] = finite(l.q25);
+            r.se[Stat::Median.index()] = l.se_median;
+            r.se[Stat::Min.index()] = l.se_min.filter(|_| l.min.is_finite());
+            r.se[Stat::Q25.index()] = l.se_q25.filter(|_| l.q25.is_finite());
+        }
+        // CPU time is a time: only lower-is-better metrics carry it.
+        if let (Some(c), Better::Lower) = (&m.cpu, m.better) {
+            if !c.samples.is_empty() && c.samples.iter().all(|x| *x > 0.0) {
+                r.cpu_raw = &c.samples;
+                buf.logs.clear();
+                buf.logs.extend(c.samples.iter().map(|x| x.ln()));
+                buf.logs.sort_unstable_by(f64::total_cmp);
+                r.value[Stat::Cpu.index()] =
+                    Some(crate::stats::robust::quantile_sorted(&buf.logs, 0.5));
+                r.se[Stat::Cpu.index()] = median_se_sorted(&buf.logs, &mut buf.work);
+            } else if let Some(mean) = c.mean.filter(|x| *x > 0.0) {
+                r.value[Stat::Cpu.index()] = Some(mean.ln());
+            }
+        }
+        r
+    }
+
+    /// One value measured once: a test's duration.
+    pub fn single(value: f64, buf: &mut Scratch) -> RunStats<'static> {
+        let m = Metric::new("", "s", Better::Lower, vec![value]);
+        let r = RunStats::of(&m, buf);
+        RunStats {
+            raw: Cow::Owned(vec![value]),
+            cpu_raw: &[],
+            ..RunStats {
+                samples: r.samples,
+                median_value: r.median_value,
+                value: r.value,
+                se: r.se,
+                raw: Cow::Owned(Vec::new()),
+                cpu_raw: &[],
+                sign: r.sign,
+            }
+        }
+    }
+
+    /// Sorted cost-space logs of the samples (or of the CPU times).
+    pub(super) fn sorted_logs(&self, cpu: bool) -> Vec<f64> {
+        let mut v: Vec<f64> = if cpu {
+            self.cpu_raw.iter().map(|x| x.ln()).collect()
+        } else {
+            self.raw.iter().map(|x| self.sign * x.ln()).collect()
+        };
+        v.sort_unstable_by(f64::total_cmp);
+        v
+    }
+}
+
+/// The metrics to compare: every metric of the runs, aligned by id, and the durations of
+/// tests that passed on every run of both sides.
+pub fn inputs<'a>(
+    base: &[Run<'a>],
+    head: &[Run<'a>],
+    comparisons: &[TestComparison<'_>],
+    mc: &MetricsConfig,
+) -> Vec<MetricInput<'a>> {
+    let threshold_globs: Vec<(GlobSet, f64)> = mc
+        .thresholds
+        .iter()
+        .map(|(p, t)| (globs(std::slice::from_ref(p)), *t))
+        .collect();
+    let threshold_of = |id: &str| {
+        threshold_globs
+            .iter()
+            .find(|(g, _)| g.is_match(id))
+            .map(|(_, t)| *t)
+            .unwrap_or(mc.threshold)
+    };
+    struct Acc<'s> {
+        unit: &'s str,
+        better: Better,
+        tags: &'s [String],
+        base: Vec<&'s Metric>,
+        head: Vec<&'s Metric>,
+        problem: Option<String>,
+    }
+    let mut order: Vec<&str> = Vec::new();
+    let mut acc: hashbrown::HashMap<&str, Acc<'a>> = hashbrown::HashMap::new();
+    for (is_head, side) in [(false, base), (true, head)] {
+        for run in side.iter() {
+            for m in &run.snapshot.metrics {
+                let a = acc.entry(m.id.as_str()).or_insert_with(|| {
+                    order.push(m.id.as_str());
+                    Acc {
+                        unit: &m.unit,
+                        better: m.better,
+                        tags: &m.tags,
+                        base: Vec::with_capacity(1),
+                        head: Vec::with_capacity(1),
+                        problem: None,
+                    }
+                });
+                if m.unit != a.unit && a.problem.is_none() {
+                    a.problem = Some(format!(
+                        "measured in `{}` in {} but in `{}` elsewhere: units differ, so the values are not compared",
+                        m.unit, run.id, a.unit
+                    ));
+                }
+                if is_head {
+                    a.head.push(m);
+                } else {
+                    a.base.push(m);
+                }
+            }
+        }
+    }
+    let accs: Vec<(&str, Acc<'a>)> = order
+        .into_iter()
+        .filter_map(|id| acc.remove(id).map(|a| (id, a)))
+        .collect();
+    // Each run's statistics (a sort and a few quantiles of its samples) in parallel.
+    let mut out: Vec<MetricInput<'a>> = accs
+        .into_par_iter()
+        .map_init(Scratch::default, |scratch, (id, a)| {
+            let runs =
+                |ms: &[&'a Metric], scratch: &mut Scratch| -> (Vec<RunStats<'a>>, u64, bool) {
+                    let mut stats = Vec::with_capacity(ms.len());
+                    let (mut samples, mut summaries) = (0, false);
+                    for m in ms {
+                        let r = RunStats::of(m, scratch);
+                        if r.median_value.is_none() {
+                            continue;
+                        }
+                        summaries |= m.summary.is_some() && m.samples.is_empty();
+                        samples += m.sample_count();
+                        stats.push(r);
+                    }
+                    (stats, samples, summaries)
+                };
+            let (rb, base_samples, sb) = runs(&a.base, scratch);
+            let (rh, head_samples, sh) = runs(&a.head, scratch);
+            // Every sample of every run the same value, on each side: a size, a count.
+            let constant = |ms: &[&Metric], n: u64| {
+                let mut values = ms.iter().flat_map(|m| m.samples.iter());
+                match values.next() {
+                    Some(first) => n >= 2 && values.all(|v| v == first),
+                    None => false,
+                }
+            };
+            let deterministic =
+                !(sb || sh) && constant(&a.base, base_samples) && constant(&a.head, head_samples);
+            // Snapshots of older versions may still hold Google Benchmark's CPU time apart.
+            let kind = if id.ends_with(":cpu_time") {
+                " (CPU time)"
+            } else {
+                ""
+            };
+            MetricInput {
+                id: id.to_string(),
+                unit: a.unit.to_string(),
+                better: a.better,
+                tags: a.tags.to_vec(),
+                group: format!("{}{kind}", group_name(a.unit)),
+                base: rb,
+                head: rh,
+                base_samples,
+                head_samples,
+                deterministic,
+                threshold: threshold_of(id),
+                problem: a.problem,
+            }
+        })
+        .collect();
+    let mut scratch = Scratch::default();
+    if mc.test_durations {
+        for c in comparisons {
+            if c.change != Change::Passing
+                || c.base.passed != c.base.runs
+                || c.head.passed != c.head.runs
+            {
+                continue;
+            }
+            let durations = |obs: &[crate::align::Observation<'_>]| -> Option<Vec<f64>> {
+                obs.iter().map(|o| o.result.duration_s).collect()
+            };
+            let (Some(b), Some(h)) = (durations(c.base_obs), durations(c.head_obs)) else {
+                continue;
+            };
+            if b.iter().chain(&h).any(|d| *d < mc.duration_min_s) {
+                continue;
+            }
+            let id = format!("duration: {}", c.id);
+            let mut runs = |d: &[f64]| -> Vec<RunStats<'a>> {
+                d.iter()
+                    .map(|&x| RunStats::single(x, &mut scratch))
+                    .collect()
+            };
+            let (rb, rh) = (runs(&b), runs(&h));
+            out.push(MetricInput {
+                threshold: threshold_of(&id).max(mc.duration_threshold),
+                id,
+                unit: "s".into(),
+                better: Better::Lower,
+                tags: Vec::new(),
+                group: "test duration (s)".into(),
+                base_samples: b.len() as u64,
+                head_samples: h.len() as u64,
+                base: rb,
+                head: rh,
+                deterministic: false,
+                problem: None,
+            });
+        }
+    }
+    out
+}
+
+/// The name of a group of comparable metrics: a kind of figure and its unit.
+fn group_name(unit: &str) -> String {
+    match unit {
+        "s" => "time (s)".to_string(),
+        "B" => "size (B)".to_string(),
+        "B/s" => "throughput (B/s)".to_string(),
+        u if u.starts_with("s/") => format!("time ({u})"),
+        u if u.starts_with("B/") => format!("size ({u})"),
+        u => format!("unit {u}"),
+    }
+}
+
+/// A glob set of `patterns` (validated when the configuration was read).
+pub fn globs(patterns: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        // Validated when the configuration was read.
+        if let Ok(g) = Glob::new(p) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
