@@ -16,27 +16,9 @@ use regdiff::align::Run;
 use regdiff::config::Config;
 use regdiff::model::{Better, Metric, Snapshot, Verdict};
 use regdiff::pipeline::{Inputs, analyse};
-use regdiff::stats::Xoshiro256StarStar;
 
-struct Rng(Xoshiro256StarStar);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(Xoshiro256StarStar::seed_from_u64(seed))
-    }
-
-    fn uniform(&mut self) -> f64 {
-        // 53 random bits in [0, 1).
-        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Standard normal (Box–Muller).
-    fn normal(&mut self) -> f64 {
-        let u1 = self.uniform().max(1e-300);
-        let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-}
+mod common;
+use common::Rng;
 
 /// One side's runs: `runs` snapshots, each with `metrics` metrics of 10 samples.
 fn side(rng: &mut Rng, cvs: &[f64], runs: usize, shift: &[f64]) -> Vec<Snapshot> {

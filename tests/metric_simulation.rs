@@ -19,30 +19,10 @@
 //! is under three of the suite's spreads), so the bar checked here is 85%. The figures are
 //! printed per shift (`cargo test --test metric_simulation -- --nocapture`).
 
-use regdiff::align::Run;
-use regdiff::config::Config;
 use regdiff::model::{Better, Metric, Snapshot, Verdict};
-use regdiff::pipeline::{Inputs, analyse};
-use regdiff::stats::Xoshiro256StarStar;
 
-struct Rng(Xoshiro256StarStar);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(Xoshiro256StarStar::seed_from_u64(seed))
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.uniform()
-    }
-    fn normal(&mut self) -> f64 {
-        let u1 = self.uniform().max(1e-300);
-        let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-}
+mod common;
+use common::Rng;
 
 const METRICS: usize = 20;
 /// The share of ≥ +50% regressions that must be found (the target is 0.90).
@@ -96,23 +76,7 @@ fn suite(rng: &mut Rng, shift: f64, regressions: bool) -> Suite {
 }
 
 fn verdicts(s: &Suite) -> Vec<Verdict> {
-    let config = Config::default();
-    let inputs = Inputs {
-        base: vec![Run {
-            id: "base",
-            snapshot: &s.base,
-        }],
-        head: vec![Run {
-            id: "head",
-            snapshot: &s.head,
-        }],
-        history: Vec::new(),
-        config: &config,
-        changed_files: None,
-        gate: None,
-        warnings: Vec::new(),
-    };
-    let report = analyse(&inputs);
+    let report = common::analyse_one_run(&s.base, &s.head);
     let mut out = vec![Verdict::Unchanged; METRICS];
     for m in report.items.iter().filter_map(|i| i.as_metric()) {
         let i: usize = m.id.trim_start_matches("bench/").parse().unwrap();

@@ -82,3 +82,53 @@ pub fn round_trips(s: &regdiff::model::Snapshot) {
         serde_json::to_value(&s).unwrap()
     );
 }
+
+/// A seeded generator for the simulations (xoshiro256**): the same figures on every machine.
+pub struct Rng(regdiff::stats::Xoshiro256StarStar);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(regdiff::stats::Xoshiro256StarStar::seed_from_u64(seed))
+    }
+
+    /// Uniform in [0, 1), 53 random bits.
+    pub fn uniform(&mut self) -> f64 {
+        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in [lo, hi).
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.uniform()
+    }
+
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let u1 = self.uniform().max(1e-300);
+        let u2 = self.uniform();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+}
+
+/// The report of one base run against one head run, no history, default configuration.
+pub fn analyse_one_run(
+    base: &regdiff::model::Snapshot,
+    head: &regdiff::model::Snapshot,
+) -> regdiff::report::Report {
+    let config = regdiff::config::Config::default();
+    let inputs = regdiff::pipeline::Inputs {
+        base: vec![regdiff::align::Run {
+            id: "base",
+            snapshot: base,
+        }],
+        head: vec![regdiff::align::Run {
+            id: "head",
+            snapshot: head,
+        }],
+        history: Vec::new(),
+        config: &config,
+        changed_files: None,
+        gate: None,
+        warnings: Vec::new(),
+    };
+    regdiff::pipeline::analyse(&inputs)
+}
