@@ -124,17 +124,13 @@ impl<'a> RunStats<'a> {
         let m = Metric::new("", "s", Better::Lower, vec![value]);
         let r = RunStats::of(&m, buf);
         RunStats {
+            samples: r.samples,
+            median_value: r.median_value,
+            value: r.value,
+            se: r.se,
             raw: Cow::Owned(vec![value]),
             cpu_raw: &[],
-            ..RunStats {
-                samples: r.samples,
-                median_value: r.median_value,
-                value: r.value,
-                se: r.se,
-                raw: Cow::Owned(Vec::new()),
-                cpu_raw: &[],
-                sign: r.sign,
-            }
+            sign: r.sign,
         }
     }
 
