@@ -249,6 +249,17 @@ pub enum Better {
     Higher,
 }
 
+impl Better {
+    /// The sign that turns ln(value) into cost (ln for lower-is-better, −ln for
+    /// higher-is-better): in cost space a positive change is always worse.
+    pub fn cost_sign(self) -> f64 {
+        match self {
+            Better::Lower => 1.0,
+            Better::Higher => -1.0,
+        }
+    }
+}
+
 /// A named measured figure with its raw samples.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {

@@ -538,11 +538,7 @@ fn fingerprint(env_diff: &[EnvDifference]) -> Evidence {
 
 /// A cost-space change as a percentage in the metric's own terms.
 fn push_pct(out: &mut String, f: &MetricFacts, cost: f64) {
-    let value = match f.input.better {
-        Better::Lower => cost,
-        Better::Higher => -cost,
-    };
-    push_pct_value(out, value);
+    push_pct_value(out, f.input.better.cost_sign() * cost);
 }
 
 fn push_pct_value(out: &mut String, log_ratio: f64) {

@@ -212,10 +212,7 @@ pub struct StatItem {
 
 impl StatItem {
     fn sign(&self) -> f64 {
-        match self.better {
-            crate::model::Better::Lower => 1.0,
-            crate::model::Better::Higher => -1.0,
-        }
+        self.better.cost_sign()
     }
 
     /// The statistic's name in output.

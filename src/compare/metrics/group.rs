@@ -194,11 +194,11 @@ pub(super) fn group_pass(
             };
         }
         let mut all = change.clone();
+        let cost_shift = whole_shift.unwrap_or_else(|| median_select(&mut all));
         out.push(GroupStat {
             stat: s,
             metrics: m,
-            // In cost space here; group_shift turns it into a ratio of the group's direction.
-            shift_ratio: whole_shift.unwrap_or_else(|| median_select(&mut all)),
+            shift_ratio: (facts[idx[0]].input.better.cost_sign() * cost_shift).exp(),
             spread: whole_spread.map(|h| h.tau.exp() - 1.0),
         });
     }
@@ -281,17 +281,11 @@ pub(super) fn group_shift(
     facts: &[MetricFacts<'_>],
     idx: &[usize],
     is_control: &[bool],
-    mut stats: Vec<GroupStat>,
+    stats: Vec<GroupStat>,
     history: Option<HistoryShift>,
 ) -> GroupShift {
     let better = facts[idx[0]].input.better;
-    let to_ratio = |x: f64| match better {
-        Better::Lower => x.exp(),
-        Better::Higher => (-x).exp(),
-    };
-    for g in &mut stats {
-        g.shift_ratio = to_ratio(g.shift_ratio);
-    }
+    let to_ratio = |x: f64| (better.cost_sign() * x).exp();
     let threshold = idx
         .iter()
         .map(|&i| facts[i].input.threshold)

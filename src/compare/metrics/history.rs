@@ -175,14 +175,9 @@ pub(super) fn history_pass(
             st.df = Some(noise.df.max(1.0));
             head_changes.push(st.change);
             if s == Stat::Median {
-                f.base.median = Some(match f.input.better {
-                    Better::Lower => l.exp(),
-                    Better::Higher => (-l).exp(),
-                });
-                f.log_ratio = Some(match f.input.better {
-                    Better::Lower => st.change,
-                    Better::Higher => -st.change,
-                });
+                let sign = f.input.better.cost_sign();
+                f.base.median = Some((sign * l).exp());
+                f.log_ratio = Some(sign * st.change);
                 let commits = match (
                     history.runs.first().and_then(|r| r.commit.clone()),
                     history.runs.last().and_then(|r| r.commit.clone()),

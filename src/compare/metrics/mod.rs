@@ -561,10 +561,7 @@ pub(super) fn finish_group(facts: &mut [MetricFacts<'_>], idx: &[usize], alpha: 
             .map(|s| s.p.map(|p| p.max(s.rank_p.unwrap_or(0.0))))
             .try_fold(0.0f64, |acc, p| p.map(|p| acc.max(p)));
         f.p = iut.filter(|_| f.code_stats().next().is_some());
-        let sign = match f.input.better {
-            Better::Lower => 1.0,
-            Better::Higher => -1.0,
-        };
+        let sign = f.input.better.cost_sign();
         if let Some(m) = f.stat(Stat::Median)
             && let (Some(noise), Some(df)) = (m.noise, m.df)
         {

@@ -35,10 +35,7 @@ pub struct Scratch {
 impl<'a> RunStats<'a> {
     /// The statistics of one run of `m`.
     pub fn of(m: &'a Metric, buf: &mut Scratch) -> RunStats<'a> {
-        let sign = match m.better {
-            Better::Lower => 1.0,
-            Better::Higher => -1.0,
-        };
+        let sign = m.better.cost_sign();
         let mut r = RunStats {
             samples: m.sample_count(),
             sign,
