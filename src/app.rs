@@ -16,8 +16,8 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::align::Run;
 use crate::cli::{
-    Cli, ColorChoice, Command, CompareArgs, InputFormat, ListArgs, ListFormat, OutputFormat,
-    RecordArgs, ShowArgs, ShowFormat,
+    BaseKind, Cli, ColorChoice, Command, CompareArgs, InputFormat, ListArgs, ListFormat,
+    OutputFormat, RecordArgs, ShowArgs, ShowFormat,
 };
 use crate::config::Config;
 use crate::ingest::idmap::IdMap;
@@ -26,7 +26,7 @@ use crate::model::Snapshot;
 use crate::pipeline::{Inputs, analyse};
 use crate::report::{Format, RenderOptions, renderer};
 use crate::store::fs::FsStore;
-use crate::store::{Loaded, Selector, Store, Stored, select};
+use crate::store::{Loaded, RunKind, Selector, Store, Stored, select_kind};
 
 /// The exit statuses regdiff documents as its interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,10 +91,27 @@ where
             if is_broken_pipe(&e) {
                 return ExitStatus::Success;
             }
-            let _ = writeln!(io.stderr, "error: {e:#}");
+            let _ = writeln!(io.stderr, "error: {}", error_text(&e));
             ExitStatus::Unusable
         }
     }
+}
+
+/// The error and its causes on one line, each cause once: a message that already quotes its
+/// cause (`cannot read: No space left on device (os error 28)`) is not followed by it again.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -220,8 +237,18 @@ fn read_spec_path(spec: &str, opts: &ReadOptions) -> Result<Vec<Resolved>> {
 
 /// Resolves a SPEC: an existing path is read; anything else is a store selector.
 fn resolve(spec: &str, opts: &ReadOptions, store: &mut LazyStore<'_>) -> Result<Vec<Resolved>> {
+    resolve_kind(spec, opts, store, RunKind::ANY)
+}
+
+/// [`resolve`], where a branch or commit selector picks only runs that hold `kind`.
+fn resolve_kind(
+    spec: &str,
+    opts: &ReadOptions,
+    store: &mut LazyStore<'_>,
+    kind: RunKind,
+) -> Result<Vec<Resolved>> {
     let path = Path::new(spec);
-    if path.exists() {
+    if path.exists() || ingest::input::is_stdin(path) {
         return read_spec_path(spec, opts);
     }
     let selector = Selector::parse(spec).map_err(|e| {
@@ -229,7 +256,7 @@ fn resolve(spec: &str, opts: &ReadOptions, store: &mut LazyStore<'_>) -> Result<
     })?;
     let name = store.store.describe();
     let loaded = store.get()?;
-    let picked = select(loaded, &selector, &name).map_err(|e| {
+    let picked = select_kind(loaded, &selector, kind, &name).map_err(|e| {
         anyhow!("`{spec}` is not an existing file or folder, and as a store selector: {e}")
     })?;
     Ok(picked
@@ -321,7 +348,7 @@ fn compare(
         base_specs
             .iter()
             .chain(head_specs.iter())
-            .filter(|s| Path::new(s.as_str()).exists())
+            .filter(|s| Path::new(s.as_str()).exists() || s.as_str() == "-")
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|s| (s.as_str(), read_spec_path(s, opts)))
@@ -332,6 +359,36 @@ fn compare(
         match parsed.remove(spec) {
             Some(r) => r,
             None => resolve(spec, opts, lazy),
+        }
+    };
+    let mut head: Vec<Resolved> = Vec::new();
+    for spec in &head_specs {
+        head.extend(
+            take(spec, &mut lazy).with_context(|| format!("cannot read the head side `{spec}`"))?,
+        );
+    }
+    // A branch selector on the base side picks a run that holds what the head holds: the
+    // latest run of `main` may be its benchmark run when the head is a JUnit report.
+    let head_kind = RunKind {
+        tests: head.iter().any(|r| !r.snapshot.tests.is_empty()),
+        metrics: head.iter().any(|r| !r.snapshot.metrics.is_empty()),
+    };
+    let base_kind = match args.base_kind {
+        None => head_kind,
+        Some(BaseKind::Tests) => RunKind {
+            tests: true,
+            metrics: false,
+        },
+        Some(BaseKind::Metrics) => RunKind {
+            tests: false,
+            metrics: true,
+        },
+        Some(BaseKind::Any) => RunKind::ANY,
+    };
+    let mut take = |spec: &str, lazy: &mut LazyStore<'_>| -> Result<Vec<Resolved>> {
+        match parsed.remove(spec) {
+            Some(r) => r,
+            None => resolve_kind(spec, opts, lazy, base_kind),
         }
     };
     let mut base: Vec<Resolved> = Vec::new();
@@ -346,27 +403,48 @@ fn compare(
             Err(e) => return Err(e.context(format!("cannot read the base side `{spec}`"))),
         }
     }
-    let mut head: Vec<Resolved> = Vec::new();
-    for spec in &head_specs {
-        head.extend(
-            take(spec, &mut lazy).with_context(|| format!("cannot read the head side `{spec}`"))?,
-        );
-    }
     timings.lap("read inputs");
-    let base_empty = base
-        .iter()
-        .all(|r| r.snapshot.tests.is_empty() && r.snapshot.metrics.is_empty());
-    if base_empty && !args.allow_missing_base {
+    if head_kind == RunKind::ANY {
         bail!(
-            "the base side ({}) holds no tests: a missing base is not read as \"everything is new\"; pass --allow-missing-base to accept it",
-            base_specs.join(", ")
+            "the head side ({}) holds no tests and no metrics",
+            head_specs.join(", ")
         );
     }
-    if head
-        .iter()
-        .all(|r| r.snapshot.tests.is_empty() && r.snapshot.metrics.is_empty())
-    {
-        bail!("the head side ({}) holds no tests", head_specs.join(", "));
+    // The base must hold each kind the head holds: a base of "0 tests, 5 metrics" against a
+    // JUnit head would make every test "added" and pass a gate that compared nothing.
+    let base_has_tests = base.iter().any(|r| !r.snapshot.tests.is_empty());
+    let base_has_metrics = base.iter().any(|r| !r.snapshot.metrics.is_empty());
+    for (kind, head_has, base_has, chosen) in [
+        ("tests", head_kind.tests, base_has_tests, base_kind.tests),
+        (
+            "metrics",
+            head_kind.metrics,
+            base_has_metrics,
+            base_kind.metrics,
+        ),
+    ] {
+        if !head_has || base_has {
+            continue;
+        }
+        let explicit_other =
+            args.base_kind.is_some() && !chosen && args.base_kind != Some(BaseKind::Any);
+        if args.allow_missing_base || explicit_other {
+            warnings.push(format!(
+                "the base side ({}) holds no {kind} while the head holds some: every head {} counts as added",
+                base_specs.join(", "),
+                if kind == "tests" { "test" } else { "metric" }
+            ));
+        } else {
+            bail!(
+                "the base side ({}) holds no {kind} while the head holds some: a missing base is not read as \"everything is new\"; pass --allow-missing-base to accept it{}",
+                base_specs.join(", "),
+                if base.iter().any(|r| r.from_store) && args.base_kind.is_none() {
+                    ", or --base-kind to choose which stored run to compare with"
+                } else {
+                    ""
+                }
+            );
+        }
     }
 
     // History: explicit, or the stored runs of the base branch before the base side.
@@ -395,6 +473,12 @@ fn compare(
                     history = loaded.snapshots[..oldest]
                         .iter()
                         .filter(|s| s.snapshot.run.branch.as_deref() == Some(branch.as_str()))
+                        // A benchmark run is no history of the tests, nor the reverse.
+                        .filter(|s| {
+                            (base_kind.tests && !s.snapshot.tests.is_empty())
+                                || (base_kind.metrics && !s.snapshot.metrics.is_empty())
+                                || base_kind == RunKind::ANY
+                        })
                         .map(|s| Resolved::stored(s, &opts.id_map))
                         .collect();
                 }
@@ -576,13 +660,10 @@ fn record(
     store: &FsStore,
     io: &mut Io<'_>,
 ) -> Result<ExitStatus> {
-    let mut snap = ingest::read_one_run(
-        &args.paths,
-        read_options(args.input_format, args.criterion_baseline.as_ref(), id_map),
-    )?;
     // Recording a snapshot file imports a run made elsewhere: its fingerprint is its own.
+    // (Detected before reading: a stream's first bytes are kept for the reader.)
     let imported = args.paths.len() == 1
-        && args.paths[0].is_file()
+        && ingest::input::kind(&args.paths[0]).is_ok_and(|k| k != ingest::input::Kind::Dir)
         && matches!(
             args.input_format
                 .map(|f| f == InputFormat::Snapshot)
@@ -591,6 +672,10 @@ fn record(
                     .map(|f| f == InFormat::Snapshot)),
             Some(true)
         );
+    let mut snap = ingest::read_one_run(
+        &args.paths,
+        read_options(args.input_format, args.criterion_baseline.as_ref(), id_map),
+    )?;
     let (ci_branch, ci_commit) = crate::fingerprint::ci_branch_commit();
     let branch = args
         .branch

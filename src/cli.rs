@@ -140,9 +140,14 @@ pub struct CompareArgs {
     /// Read changed files from `git diff --name-only BASE...HEAD`.
     #[arg(long, value_name = "BASE...HEAD")]
     pub changed_files_from_git: Option<String>,
-    /// Accept a base that is missing or empty (every test then counts as added).
+    /// Accept a base that is missing or empty, or that holds no tests (or no metrics) where
+    /// the head holds some: those then count as added.
     #[arg(long)]
     pub allow_missing_base: bool,
+    /// Which stored runs a branch selector (`--base main`) may pick [default: runs that hold
+    /// what the head holds: tests, metrics, or both].
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub base_kind: Option<BaseKind>,
     /// Also list unchanged tests.
     #[arg(long)]
     pub show_unchanged: bool,
@@ -224,6 +229,17 @@ pub struct ShowArgs {
     /// one there is].
     #[arg(long, value_name = "NAME")]
     pub criterion_baseline: Option<String>,
+}
+
+/// The kind of stored run a base selector may pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BaseKind {
+    /// Runs that hold test results.
+    Tests,
+    /// Runs that hold metrics (benchmarks).
+    Metrics,
+    /// Any run (the latest, whatever it holds).
+    Any,
 }
 
 /// Report formats of `compare`.

@@ -46,6 +46,15 @@ pub enum IngestError {
     },
 }
 
+/// An operating-system error's own text, without the `(os error N)` suffix Rust adds.
+pub fn os_message(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text,
+    }
+}
+
 impl IngestError {
     /// An `Unusable` error.
     pub fn unusable(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {

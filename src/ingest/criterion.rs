@@ -38,7 +38,7 @@ struct CSample {
 pub fn looks_like_criterion(dir: &Path) -> bool {
     let mut found = Vec::new();
     // One is enough to tell; the whole walk is left to `read_folder`.
-    find_benchmark_dirs(dir, 6, 1, &mut found).is_ok() && !found.is_empty()
+    find_benchmark_dirs(dir, 6, 1, &mut found, &mut Vec::new()).is_ok() && !found.is_empty()
 }
 
 /// Whether `path` (a file named `benchmark.json`) is criterion's benchmark description, by its
@@ -55,17 +55,22 @@ fn is_criterion_meta(path: &Path) -> bool {
 }
 
 /// Collects the benchmark folders below `dir` (at most `depth` levels down) into `out`,
-/// stopping once it holds `limit`.
+/// stopping once it holds `limit`; folders with measurements (`sample.json`) but no
+/// `benchmark.json` go to `orphans`.
 fn find_benchmark_dirs(
     dir: &Path,
     depth: usize,
     limit: usize,
     out: &mut Vec<PathBuf>,
+    orphans: &mut Vec<PathBuf>,
 ) -> std::io::Result<()> {
     let meta = dir.join("benchmark.json");
     if meta.is_file() && is_criterion_meta(&meta) {
         out.push(dir.to_path_buf());
         return Ok(());
+    }
+    if !meta.exists() && dir.join("sample.json").is_file() {
+        orphans.push(dir.to_path_buf());
     }
     if depth == 0 {
         return Ok(());
@@ -80,7 +85,7 @@ fn find_benchmark_dirs(
         if e.file_name().is_some_and(|n| n == "report") {
             continue;
         }
-        find_benchmark_dirs(&e, depth - 1, limit, out)?;
+        find_benchmark_dirs(&e, depth - 1, limit, out, orphans)?;
         if out.len() >= limit {
             break;
         }
@@ -95,7 +100,15 @@ pub fn read_folder(
     builder: &mut RunBuilder,
 ) -> Result<(), IngestError> {
     let mut found = Vec::new();
-    find_benchmark_dirs(dir, 8, usize::MAX, &mut found).map_err(|e| IngestError::io(dir, e))?;
+    let mut orphans = Vec::new();
+    find_benchmark_dirs(dir, 8, usize::MAX, &mut found, &mut orphans)
+        .map_err(|e| IngestError::io(dir, e))?;
+    for d in orphans {
+        builder.warnings.push(format!(
+            "{}: holds sample.json but no benchmark.json (which names the benchmark); it is left out",
+            d.display()
+        ));
+    }
     // Classify each folder holding benchmark.json: a baseline folder of the tree layout
     // (its parent is the benchmark's directory) or a copied-out benchmark folder.
     let mut by_baseline: BTreeMap<String, Vec<(PathBuf, CBenchmark)>> = BTreeMap::new();

@@ -3,7 +3,6 @@
 //! time, so memory stays bounded by the largest test, not by the file.
 
 use std::fmt;
-use std::fs::File;
 use std::io::BufReader;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -71,7 +70,7 @@ where
     T: DeserializeOwned,
     F: FnMut(T) -> Result<(), String>,
 {
-    let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let file = super::input::open(path)?;
     let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 16, file));
     let mut out = Streamed::default();
     let seed = Level {

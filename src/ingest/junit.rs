@@ -171,6 +171,8 @@ struct SuiteCount {
     failing: u64,
     /// Elements whose own outcome is skipped.
     skipped_seen: u64,
+    /// The builder's repeat mark when the suite opened.
+    repeats_mark: usize,
 }
 
 impl SuiteCount {
@@ -239,11 +241,13 @@ struct PropertyDraft {
 
 /// Reads one JUnit XML file into `builder` (one run may span several files).
 pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestError> {
-    let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
-    if let Ok(meta) = file.metadata() {
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.is_file()
+    {
         // A bare passing test case takes about 100 bytes; reserve for that, capped.
         builder.reserve(((meta.len() / 100) as usize).min(4_000_000));
     }
+    let file = super::input::open(path)?;
     let source = path.display().to_string();
     let mut parser = Parser {
         source: &source,
@@ -273,20 +277,32 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     offsets.extend(repairs.first_invalid_utf8);
     offsets.extend(repairs.first_control_char);
     offsets.extend(repairs.omissions.iter().map(|o| o.original_offset));
-    let positions = if offsets.is_empty() {
+    // A stream cannot be read again to turn byte offsets into lines: its positions are bytes.
+    let stream = super::input::kind(path)? == super::input::Kind::Stream;
+    let positions = if offsets.is_empty() || stream {
         Vec::new()
     } else {
         let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
         line_columns(f, &offsets).map_err(|e| IngestError::io(path, e))?
     };
     let mut pos = positions.into_iter();
-    let at = |p: Option<(u64, u64)>| match p {
+    let at = |p: Option<(u64, u64)>, offset: u64| match p {
         Some((l, c)) => format!("{source}:{l}:{c}"),
+        None if stream => format!("{source}: at byte {}", offset + 1),
         None => source.clone(),
     };
     let mut messages: Vec<String> = Vec::new();
     for w in std::mem::take(&mut parser.warnings) {
-        messages.push(format!("{}: {}", at(pos.next()), w.message));
+        messages.push(format!("{}: {}", at(pos.next(), w.offset), w.message));
+    }
+    if let Some(off) = err_offset
+        && stream
+        && let Err(ParseFailure::At { message, .. }) = &outcome
+    {
+        return Err(IngestError::unusable(
+            path,
+            format!("at byte {}: {message}", off + 1),
+        ));
     }
     if let Some(off) = err_offset {
         let (line, column) = pos.next().unwrap_or((1, off + 1));
@@ -305,21 +321,21 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     if repairs.first_invalid_utf8.is_some() {
         messages.push(format!(
             "{}: {} byte(s) of invalid UTF-8 replaced with `?` (first here)",
-            at(pos.next()),
+            at(pos.next(), repairs.first_invalid_utf8.unwrap_or(0)),
             repairs.invalid_utf8_bytes
         ));
     }
     if repairs.first_control_char.is_some() {
         messages.push(format!(
             "{}: {} control character(s) that XML 1.0 forbids replaced with `?` (first here)",
-            at(pos.next()),
+            at(pos.next(), repairs.first_control_char.unwrap_or(0)),
             repairs.control_chars
         ));
     }
     for om in &repairs.omissions {
         messages.push(format!(
             "{}: a run of {} bytes without markup was too long to keep; its middle was left out",
-            at(pos.next()),
+            at(pos.next(), om.original_offset),
             om.omitted
         ));
     }
@@ -504,7 +520,9 @@ impl<'a> Parser<'a> {
                     self.builder.time.get_or_insert_with(|| ts.to_string());
                 }
                 self.suites.push(attrs.get("name").map(str::to_string));
-                self.suite_counts.push(SuiteCount::declared(&attrs, offset));
+                let mut count = SuiteCount::declared(&attrs, offset);
+                count.repeats_mark = self.builder.repeats_mark();
+                self.suite_counts.push(count);
                 Frame::Suite
             }
             (Some(Frame::Suite) | Some(Frame::Suites), b"testcase") => {
@@ -689,13 +707,19 @@ impl<'a> Parser<'a> {
         };
         if frame == Frame::Suite {
             self.suites.pop();
-            if let Some(count) = self.suite_counts.pop()
-                && let Some(message) = count.disagreement()
-            {
-                self.warnings.push(PendingWarning {
-                    offset: count.offset,
-                    message,
-                });
+            if let Some(count) = self.suite_counts.pop() {
+                // pytest-rerunfailures' shape: the suite counts a rerun test once, and its
+                // earlier attempts are bare test cases. Without that count, repeated cases
+                // keep their own outcomes.
+                if count.tests == Some(count.distinct) && count.elements > count.distinct {
+                    self.builder.read_repeats_as_reruns(count.repeats_mark);
+                }
+                if let Some(message) = count.disagreement() {
+                    self.warnings.push(PendingWarning {
+                        offset: count.offset,
+                        message,
+                    });
+                }
             }
         }
         if frame == Frame::Case

@@ -22,6 +22,7 @@ pub mod gobench;
 pub mod gotest;
 pub mod hyperfine;
 pub mod idmap;
+pub mod input;
 pub mod json_stream;
 pub mod junit;
 pub mod libtest;
@@ -37,8 +38,7 @@ use std::collections::BTreeMap;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use rayon::prelude::*;
-use std::fs::File;
-use std::io::Read;
+
 use std::path::{Path, PathBuf};
 
 use crate::error::IngestError;
@@ -131,18 +131,8 @@ pub struct ReadOptions {
 
 /// Sniffs the format of a file from its first bytes.
 pub fn detect(path: &Path) -> Result<Format, IngestError> {
-    let mut file = File::open(path).map_err(|e| IngestError::io(path, e))?;
-    let mut head = vec![0u8; 4096];
-    let mut n = 0;
-    while n < head.len() {
-        match file.read(&mut head[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(IngestError::io(path, e)),
-        }
-    }
-    detect_bytes(&head[..n]).map_err(|m| IngestError::unusable(path, m))
+    let head = input::prefix(path, 4096)?;
+    detect_bytes(&head).map_err(|m| IngestError::unusable(path, m))
 }
 
 fn detect_bytes(head: &[u8]) -> Result<Format, String> {
@@ -201,10 +191,12 @@ fn detect_bytes(head: &[u8]) -> Result<Format, String> {
 
 /// Reads one report file of a known format into `builder`. Snapshots are not report files.
 pub fn add_file(path: &Path, format: Format, builder: &mut RunBuilder) -> Result<(), IngestError> {
-    let read = |path: &Path| std::fs::read(path).map_err(|e| IngestError::io(path, e));
-    let meta = std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
+    let read = input::read_all;
     // A pipe (`/dev/stdin`, `<(…)`) has no size: only a regular file can be known empty.
-    if format != Format::Criterion && meta.is_file() && meta.len() == 0 {
+    if format != Format::Criterion
+        && input::kind(path)? == input::Kind::File
+        && std::fs::metadata(path).is_ok_and(|m| m.len() == 0)
+    {
         return Err(IngestError::unusable(
             path,
             format!("the file is empty: expected {}", format.describe()),
@@ -241,8 +233,7 @@ pub fn read_path(path: &Path, opts: ReadOptions) -> Result<Vec<Snapshot>, Ingest
 }
 
 fn read_path_as_written(path: &Path, opts: ReadOptions) -> Result<Vec<Snapshot>, IngestError> {
-    let meta = std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
-    if meta.is_dir() {
+    if input::kind(path)? == input::Kind::Dir {
         return read_folder(path, &opts);
     }
     let format = match opts.format {
@@ -269,7 +260,7 @@ pub fn read_one_run(paths: &[PathBuf], opts: ReadOptions) -> Result<Snapshot, In
 
 fn read_one_run_as_written(paths: &[PathBuf], opts: ReadOptions) -> Result<Snapshot, IngestError> {
     if let [only] = paths
-        && only.is_file()
+        && input::kind(only).is_ok_and(|k| k != input::Kind::Dir)
     {
         let format = match opts.format {
             Some(f) => f,
@@ -282,13 +273,13 @@ fn read_one_run_as_written(paths: &[PathBuf], opts: ReadOptions) -> Result<Snaps
     let mut builder = RunBuilder::new();
     let mut sources = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
-        if meta.is_dir() && criterion::looks_like_criterion(path) {
+        let is_dir = input::kind(path)? == input::Kind::Dir;
+        if is_dir && criterion::looks_like_criterion(path) {
             criterion::read_folder(path, opts.criterion_baseline.as_deref(), &mut builder)?;
             sources.push(path.display().to_string());
             continue;
         }
-        let files = if meta.is_dir() {
+        let files = if is_dir {
             report_files(path, &mut builder.warnings)?
         } else {
             vec![path.clone()]
@@ -393,7 +384,19 @@ fn read_folder(dir: &Path, opts: &ReadOptions) -> Result<Vec<Snapshot>, IngestEr
 fn report_files(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<PathBuf>, IngestError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
+    // Each real folder is read once: a symbolic link back up the tree (`loop -> .`) or two
+    // links to one folder would otherwise read the same reports again, as more runs.
+    let mut seen = std::collections::HashSet::new();
     while let Some(d) = stack.pop() {
+        let real = std::fs::canonicalize(&d).map_err(|e| IngestError::io(&d, e))?;
+        if !seen.insert(real.clone()) {
+            warnings.push(format!(
+                "{}: the same folder as {} (a symbolic link); read once",
+                d.display(),
+                real.display()
+            ));
+            continue;
+        }
         let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)
             .map_err(|e| IngestError::io(&d, e))?
             .map(|e| e.map(|e| e.path()))
@@ -408,8 +411,28 @@ fn report_files(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<PathBuf>, 
             if hidden {
                 continue;
             }
-            if p.is_dir() {
+            // `metadata` follows links: a link to a report is read like the report.
+            let meta = match std::fs::metadata(&p) {
+                Ok(m) => m,
+                Err(e) => {
+                    warnings.push(format!(
+                        "{}: cannot be read ({}); left out of the run",
+                        p.display(),
+                        crate::error::os_message(&e)
+                    ));
+                    continue;
+                }
+            };
+            if meta.is_dir() {
                 stack.push(p);
+                continue;
+            }
+            if !meta.is_file() {
+                // A FIFO would block the scan until something writes to it.
+                warnings.push(format!(
+                    "{}: not a regular file (a FIFO, socket or device); left out of the run",
+                    p.display()
+                ));
                 continue;
             }
             let ext = p
@@ -467,6 +490,8 @@ pub struct RunBuilder {
     /// Metrics added again under an id the run already had.
     metric_repeats: u64,
     relabelled: u64,
+    /// Tests repeated while holding a passing attempt, in order (indices into `tests`).
+    repeats: Vec<usize>,
     /// Warnings so far, each naming file and position.
     pub warnings: Vec<String>,
     /// Host name found in the report, if any.
@@ -635,19 +660,14 @@ impl RunBuilder {
         );
         if let Some(i) = found {
             let t = &mut self.tests[i];
-            // A test is retried only after it did not pass. pytest-rerunfailures writes the
-            // earlier attempts as bare test cases with no failure element, so an earlier
-            // attempt recorded as passed is read as a rerun that did not pass.
-            for a in t.attempts.iter_mut() {
-                if a.status == crate::model::Status::Passed {
-                    a.status = crate::model::Status::Failed;
-                    a.kind.get_or_insert_with(|| "rerun".to_string());
-                    a.message.get_or_insert_with(|| {
-                        "[regdiff] recorded without an outcome, but retried: read as not passed"
-                            .to_string()
-                    });
-                    self.relabelled += 1;
-                }
+            // Each repeated case keeps its own outcome: two passing cases of one name are two
+            // passes, not a failure and a pass. Only a reader with evidence that the earlier
+            // cases were reruns (see `read_repeats_as_reruns`) changes that.
+            if t.attempts
+                .iter()
+                .any(|a| a.status == crate::model::Status::Passed)
+            {
+                self.repeats.push(i);
             }
             t.attempts.extend(case.attempts);
             if let Some(last) = t.attempts.last() {
@@ -690,6 +710,35 @@ impl RunBuilder {
             properties: case.properties,
         });
         true
+    }
+
+    /// How many repetitions with an earlier passing attempt the builder has seen so far: a
+    /// mark for [`RunBuilder::read_repeats_as_reruns`].
+    pub fn repeats_mark(&self) -> usize {
+        self.repeats.len()
+    }
+
+    /// Reads the earlier passing attempts of the tests repeated since `mark` as reruns that
+    /// did not pass. pytest-rerunfailures writes every earlier attempt of a rerun test as a
+    /// bare test case, with no failure element, and counts the test once in its suite's
+    /// `tests`; a reader calls this only on such evidence.
+    pub fn read_repeats_as_reruns(&mut self, mark: usize) {
+        let from = mark.min(self.repeats.len());
+        for &i in &self.repeats[from..] {
+            let t = &mut self.tests[i];
+            let last = t.attempts.len().saturating_sub(1);
+            for a in &mut t.attempts[..last] {
+                if a.status == crate::model::Status::Passed {
+                    a.status = crate::model::Status::Failed;
+                    a.kind.get_or_insert_with(|| "rerun".to_string());
+                    a.message.get_or_insert_with(|| {
+                        "[regdiff] recorded without an outcome, but retried: read as not passed"
+                            .to_string()
+                    });
+                    self.relabelled += 1;
+                }
+            }
+        }
     }
 
     /// Applies the identity rules and returns the run.

@@ -17,7 +17,7 @@ struct SchemaOnly {
 
 /// Reads and validates a snapshot file.
 pub fn read_file(path: &Path) -> Result<Snapshot, IngestError> {
-    let bytes = std::fs::read(path).map_err(|e| IngestError::io(path, e))?;
+    let bytes = super::input::read_all(path)?;
     parse(path, &bytes)
 }
 

@@ -9,7 +9,7 @@ use crate::error::IngestError;
 /// Reads a file one line at a time (bounded memory), without the line ending, counting lines
 /// for messages. Line-based formats (TAP, `go test -json`) share it.
 pub struct LineReader {
-    input: std::io::BufReader<std::fs::File>,
+    input: std::io::BufReader<Box<dyn std::io::Read + Send>>,
     buf: Vec<u8>,
     path: PathBuf,
     /// The number of the line last returned (1-based).
@@ -19,7 +19,7 @@ pub struct LineReader {
 impl LineReader {
     /// Opens `path`; an error names it.
     pub fn open(path: &Path) -> Result<Self, IngestError> {
-        let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+        let file = super::input::open(path)?;
         Ok(LineReader {
             input: std::io::BufReader::with_capacity(64 << 10, file),
             buf: Vec::new(),

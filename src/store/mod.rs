@@ -145,6 +145,40 @@ impl Selector {
     }
 }
 
+/// What a stored run must hold to be picked by a branch or commit selector: a comparison of
+/// tests needs a base with tests, a comparison of benchmarks one with metrics. A branch that
+/// records its JUnit report and its benchmarks as two runs holds both kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunKind {
+    /// The run must hold test results.
+    pub tests: bool,
+    /// The run must hold metrics.
+    pub metrics: bool,
+}
+
+impl RunKind {
+    /// Any run.
+    pub const ANY: RunKind = RunKind {
+        tests: false,
+        metrics: false,
+    };
+
+    /// Whether `s` holds what this kind asks for.
+    pub fn holds(self, s: &Snapshot) -> bool {
+        (!self.tests || !s.tests.is_empty()) && (!self.metrics || !s.metrics.is_empty())
+    }
+
+    /// "tests", "metrics", "tests and metrics", or "anything".
+    pub fn describe(self) -> &'static str {
+        match (self.tests, self.metrics) {
+            (true, true) => "tests and metrics",
+            (true, false) => "tests",
+            (false, true) => "metrics",
+            (false, false) => "anything",
+        }
+    }
+}
+
 /// Orders snapshots by run time (RFC 3339, compared as instants), then by id.
 pub fn chronological(a: &Stored, b: &Stored) -> Ordering {
     let ta = a.snapshot.run.time.as_deref().and_then(parse_time);
@@ -165,6 +199,18 @@ pub fn parse_time(s: &str) -> Option<jiff::Timestamp> {
 pub fn select<'a>(
     loaded: &'a Loaded,
     selector: &Selector,
+    store_name: &str,
+) -> Result<Vec<&'a Stored>, StoreError> {
+    select_kind(loaded, selector, RunKind::ANY, store_name)
+}
+
+/// [`select`], where a branch or commit selector considers only the runs that hold what
+/// `kind` asks for (`id:` names one run, taken as it is). When that leaves too few, the error
+/// says how many runs the selector matched before the kind was applied.
+pub fn select_kind<'a>(
+    loaded: &'a Loaded,
+    selector: &Selector,
+    kind: RunKind,
     store_name: &str,
 ) -> Result<Vec<&'a Stored>, StoreError> {
     let note_failures = || {
@@ -203,6 +249,25 @@ pub fn select<'a>(
         Selector::Branch { count: Some(n), .. } => *n,
         _ => 1,
     };
+    let before_kind = matches.len();
+    let matches: Vec<&Stored> = if matches!(selector, Selector::Id(_)) {
+        matches
+    } else {
+        matches
+            .into_iter()
+            .filter(|s| kind.holds(&s.snapshot))
+            .collect()
+    };
+    if matches.len() < want && before_kind > matches.len() {
+        return Err(StoreError::NotEnough {
+            message: format!(
+                "`{}` matches {before_kind} run(s) in the store {store_name}, but {} of them hold {}, which the other side holds; record such a run, or choose the kind of run with --base-kind",
+                selector_text(selector),
+                matches.len(),
+                kind.describe()
+            ),
+        });
+    }
     if matches.is_empty() {
         let what = match selector {
             Selector::Id(id) => format!("no snapshot with id `{id}`"),
@@ -236,6 +301,23 @@ pub fn select<'a>(
     }
     let start = matches.len() - want;
     Ok(matches[start..].to_vec())
+}
+
+fn selector_text(selector: &Selector) -> String {
+    match selector {
+        Selector::Id(id) => format!("id:{id}"),
+        Selector::Branch {
+            branch,
+            count: None,
+        } => branch.clone(),
+        Selector::Branch {
+            branch,
+            count: Some(n),
+        } => format!("{branch}[{n}]"),
+        Selector::Commit { branch, commit } => {
+            format!("{}@{commit}", branch.as_deref().unwrap_or(""))
+        }
+    }
 }
 
 #[cfg(test)]
