@@ -17,7 +17,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use crate::align::Run;
 use crate::cli::{
     BaseKind, Cli, ColorChoice, Command, CompareArgs, InputFormat, ListArgs, ListFormat,
-    OutputFormat, RecordArgs, ShowArgs, ShowFormat,
+    OutputFormat, RecordArgs, ShowArgs, ShowFormat, StoreCommand,
 };
 use crate::config::Config;
 use crate::ingest::idmap::IdMap;
@@ -115,9 +115,12 @@ fn error_text(e: &anyhow::Error) -> String {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    // JSON output fails with serde_json's error, which wraps the write's.
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
 }
 
@@ -130,6 +133,7 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<ExitStatus> {
         Command::Record(args) => record(args, &config, &id_map, &store, io),
         Command::List(args) => list(args, &store, io),
         Command::Show(args) => show(args, &id_map, &store, io),
+        Command::Store(cmd) => store_command(cmd, &store, io),
     }
 }
 
@@ -690,6 +694,7 @@ fn record(
     let Some(branch) = branch.filter(|b| !b.trim().is_empty()) else {
         bail!("record needs --branch (no CI branch variable is set)");
     };
+    crate::store::check_branch_name(&branch).map_err(|e| anyhow!("{e}"))?;
     let Some(commit) = commit.filter(|c| !c.trim().is_empty()) else {
         bail!("record needs --commit (no CI commit variable is set)");
     };
@@ -737,7 +742,64 @@ fn record(
     for w in &snap.warnings {
         writeln!(io.stderr, "warning: {w}")?;
     }
+    let earlier = store.runs_of_commit(
+        snap.run.branch.as_deref().unwrap_or_default(),
+        snap.run.commit.as_deref().unwrap_or_default(),
+    )?;
     let outcome = store.save(&snap)?;
+    let others: Vec<&Stored> = earlier.iter().filter(|s| s.id != outcome.id).collect();
+    let other_machine: Vec<&&Stored> = others
+        .iter()
+        .filter(|s| !fingerprint_differences(&s.snapshot.env, &snap.env).is_empty())
+        .collect();
+    if !others.is_empty() {
+        let diff = other_machine
+            .first()
+            .map(|o| {
+                let d = fingerprint_differences(&o.snapshot.env, &snap.env);
+                if d.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", d.join("; "))
+                }
+            })
+            .unwrap_or_default();
+        writeln!(
+            io.stderr,
+            "warning: branch `{}` already has {} run(s) of commit {} ({}){}; {}. Both are kept: `{}@{}` picks the latest by run time, `{}[N]` and the history count each run, as reruns of the same code",
+            snap.run.branch.as_deref().unwrap_or_default(),
+            others.len(),
+            snap.run.commit.as_deref().unwrap_or_default(),
+            others
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            diff,
+            if other_machine.is_empty() {
+                "recorded with the same fingerprint".to_string()
+            } else {
+                format!(
+                    "{} recorded with a different fingerprint",
+                    other_machine.len()
+                )
+            },
+            snap.run.branch.as_deref().unwrap_or_default(),
+            snap.run.commit.as_deref().unwrap_or_default(),
+            snap.run.branch.as_deref().unwrap_or_default(),
+        )?;
+    }
+    if let Ok(stale) = store.stale_temps()
+        && !stale.is_empty()
+    {
+        let loaded = Loaded {
+            stale_temps: stale,
+            ..Loaded::default()
+        };
+        if let Some(w) = loaded.stale_warning() {
+            writeln!(io.stderr, "warning: {w}")?;
+        }
+    }
     let what = if outcome.already_stored {
         "already stored as"
     } else {
@@ -755,8 +817,102 @@ fn record(
     Ok(ExitStatus::Success)
 }
 
+/// The fields in which two fingerprints differ, as `host a → b` (the informational CI
+/// variables are left out: they change with every job).
+fn fingerprint_differences(
+    a: &crate::model::EnvFingerprint,
+    b: &crate::model::EnvFingerprint,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut field = |name: &str, x: Option<String>, y: Option<String>| {
+        if x != y {
+            out.push(format!(
+                "{name} {} → {}",
+                x.as_deref().unwrap_or("-"),
+                y.as_deref().unwrap_or("-")
+            ));
+        }
+    };
+    field("host", a.host.clone(), b.host.clone());
+    field("os", a.os.clone(), b.os.clone());
+    field("kernel", a.kernel.clone(), b.kernel.clone());
+    field("cpu", a.cpu.clone(), b.cpu.clone());
+    field(
+        "cores",
+        a.cores.map(|c| c.to_string()),
+        b.cores.map(|c| c.to_string()),
+    );
+    for (name, x, y) in [
+        ("toolchain", &a.toolchains, &b.toolchains),
+        ("env", &a.vars, &b.vars),
+    ] {
+        let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+        for k in keys {
+            field(&format!("{name} {k}"), x.get(k).cloned(), y.get(k).cloned());
+        }
+    }
+    out
+}
+
+fn store_command(cmd: &StoreCommand, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
+    match cmd {
+        StoreCommand::Check => {
+            let report = store.check()?;
+            for p in &report.problems {
+                writeln!(io.stdout, "problem: {p}")?;
+            }
+            for (path, size) in &report.stale_temps {
+                writeln!(
+                    io.stdout,
+                    "stale: {} ({}), left by a write that never finished; `regdiff store gc` removes it",
+                    path.display(),
+                    crate::units::fmt_bytes(*size)
+                )?;
+            }
+            writeln!(
+                io.stdout,
+                "{}: {} snapshot(s) checked, {} problem(s), {} stale temporary file(s)",
+                store.describe(),
+                report.checked,
+                report.problems.len(),
+                report.stale_temps.len()
+            )?;
+            Ok(
+                if report.problems.is_empty() && report.stale_temps.is_empty() {
+                    ExitStatus::Success
+                } else {
+                    ExitStatus::GateFailed
+                },
+            )
+        }
+        StoreCommand::Gc { older_than } => {
+            let removed = store.gc(older_than.saturating_mul(60))?;
+            for (path, size) in &removed {
+                writeln!(
+                    io.stdout,
+                    "removed {} ({})",
+                    path.display(),
+                    crate::units::fmt_bytes(*size)
+                )?;
+            }
+            let bytes: u64 = removed.iter().map(|(_, n)| n).sum();
+            writeln!(
+                io.stdout,
+                "{}: removed {} temporary file(s), {}",
+                store.describe(),
+                removed.len(),
+                crate::units::fmt_bytes(bytes)
+            )?;
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
 fn list(args: &ListArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
     let loaded = store.load_all()?;
+    if let Some(w) = loaded.stale_warning() {
+        writeln!(io.stderr, "warning: {w}")?;
+    }
     let rows: Vec<&Stored> = loaded
         .snapshots
         .iter()

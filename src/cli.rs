@@ -56,6 +56,25 @@ pub enum Command {
     /// Show a run (report file, folder, snapshot file or store selector) as regdiff reads it.
     #[command(after_long_help = SHOW_EXAMPLES, after_help = SHOW_EXAMPLES)]
     Show(ShowArgs),
+    /// Look after the baseline store: verify it, remove what killed writes left.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+/// `regdiff store …`.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Verify every snapshot (it parses; its name matches its content's id and hash) and
+    /// list temporary files left by killed writes. Changes nothing; exits 1 on a problem.
+    Check,
+    /// Remove temporary files left by writes that never finished. Snapshots are never
+    /// touched.
+    Gc {
+        /// Only temporary files at least this many minutes old (a write in progress is
+        /// younger).
+        #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+        older_than: u64,
+    },
 }
 
 const COMPARE_EXAMPLES: &str = "\

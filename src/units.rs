@@ -345,3 +345,18 @@ mod tests {
         assert_eq!(human(12.0, "allocs/op"), "12.00 allocs/op");
     }
 }
+
+/// A byte count for people: `512 B`, `3.4 KB`, `10.2 MB`, `1.1 GB` (powers of 1000).
+pub fn fmt_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1000.0;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < UNITS.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    format!("{v:.1} {}", UNITS[i])
+}

@@ -34,9 +34,10 @@ impl FsStore {
         &self.dir
     }
 
-    fn snapshot_files(&self) -> Result<Vec<PathBuf>, StoreError> {
+    /// The snapshot files, in name order, and the stale temporary files beside them.
+    fn snapshot_files(&self) -> Result<(Vec<PathBuf>, Vec<(PathBuf, u64)>), StoreError> {
         if !self.dir.exists() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         let io = |source| StoreError::Io {
             path: self.dir.clone(),
@@ -44,17 +45,180 @@ impl FsStore {
             source,
         };
         let mut files = Vec::new();
+        let mut stale = Vec::new();
+        let now = std::time::SystemTime::now();
         for entry in fs::read_dir(&self.dir).map_err(io)? {
             let path = entry.map_err(io)?.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with(TEMP_PREFIX) {
+                if let Ok(meta) = fs::symlink_metadata(&path)
+                    && meta.is_file()
+                    && meta
+                        .modified()
+                        .ok()
+                        .and_then(|m| now.duration_since(m).ok())
+                        .is_some_and(|age| age.as_secs() >= super::STALE_TEMP_SECS)
+                {
+                    stale.push((path, meta.len()));
+                }
+                continue;
+            }
             if name.starts_with('.') || !name.ends_with(".json") || !path.is_file() {
                 continue;
             }
             files.push(path);
         }
         files.sort();
-        Ok(files)
+        stale.sort();
+        Ok((files, stale))
     }
+
+    /// Temporary files left by killed writes (see [`super::Loaded::stale_temps`]).
+    pub fn stale_temps(&self) -> Result<Vec<(PathBuf, u64)>, StoreError> {
+        Ok(self.snapshot_files()?.1)
+    }
+
+    /// The stored runs of one branch at one commit. Only files whose name carries that
+    /// branch and commit are read (the id holds both), so this stays cheap in a large store.
+    pub fn runs_of_commit(&self, branch: &str, commit: &str) -> Result<Vec<Stored>, StoreError> {
+        let (files, _) = self.snapshot_files()?;
+        let short: String = commit
+            .chars()
+            .take(12)
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let needle = format!("-{}-{short}-", sanitize(branch));
+        let mut out = Vec::new();
+        for p in files.iter().filter(|p| id_of(p).contains(&needle)) {
+            if let Ok(s) = snapshot::read_file(p)
+                && s.run.branch.as_deref() == Some(branch)
+                && s.run.commit.as_deref() == Some(commit)
+            {
+                out.push(Stored {
+                    id: id_of(p),
+                    snapshot: s,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Verifies every file of the store: each snapshot parses, and its name is the id of its
+    /// content (time, branch, commit and the content hash, so a changed byte shows); temporary
+    /// files left by killed writes are listed. Nothing is changed.
+    pub fn check(&self) -> Result<CheckReport, StoreError> {
+        let (files, stale) = self.snapshot_files()?;
+        let problems: Vec<Option<String>> = files
+            .par_iter()
+            .map(|p| {
+                let bytes = match fs::read(p) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        return Some(format!(
+                            "{}: cannot read: {}",
+                            p.display(),
+                            crate::error::os_message(&e)
+                        ));
+                    }
+                };
+                match snapshot::parse(p, &bytes) {
+                    Err(e) => Some(e.to_string()),
+                    Ok(s) => {
+                        let want = snapshot_id(&s, &bytes);
+                        let have = id_of(p);
+                        (want != have).then(|| {
+                            format!(
+                                "{}: the name does not match the content (its content gives the id `{want}`): the file was changed after it was stored, or stored by other means",
+                                p.display()
+                            )
+                        })
+                    }
+                }
+            })
+            .collect();
+        Ok(CheckReport {
+            checked: files.len(),
+            problems: problems.into_iter().flatten().collect(),
+            stale_temps: stale,
+        })
+    }
+
+    /// Removes the temporary files of writes that never finished, older than `older_than`
+    /// seconds, and returns them with their sizes. Snapshots are never touched.
+    pub fn gc(&self, older_than: u64) -> Result<Vec<(PathBuf, u64)>, StoreError> {
+        if !self.dir.exists() {
+            return Ok(Vec::new());
+        }
+        let io = |path: &Path, action: &'static str| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io {
+                path,
+                action,
+                source,
+            }
+        };
+        let now = std::time::SystemTime::now();
+        let mut removed = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(io(&self.dir, "cannot list the store"))? {
+            let path = entry
+                .map_err(io(&self.dir, "cannot list the store"))?
+                .path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !name.starts_with(TEMP_PREFIX) {
+                continue;
+            }
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let old = meta
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .is_some_and(|age| age.as_secs() >= older_than);
+            if meta.is_file() && old {
+                fs::remove_file(&path)
+                    .map_err(io(&path, "cannot remove a stale temporary file"))?;
+                removed.push((path, meta.len()));
+            }
+        }
+        removed.sort();
+        Ok(removed)
+    }
+}
+
+/// Why linking the written snapshot into place failed, in words: a full disk, an exhausted
+/// quota or inode table is not a file system without hard links.
+fn link_failure(e: &std::io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(28) => {
+            "cannot link the snapshot into place: the file system is full (no space or no free inodes)"
+        }
+        Some(122) => "cannot link the snapshot into place: the disk quota is exhausted",
+        Some(30) => "cannot link the snapshot into place: the file system is read-only",
+        Some(13) => "cannot link the snapshot into place: permission denied",
+        Some(1) => {
+            "cannot link the snapshot into place: not permitted (the store needs a file system with hard links)"
+        }
+        Some(31) => "cannot link the snapshot into place: too many links to the temporary file",
+        Some(18) | Some(95) | Some(38) => {
+            "cannot link the snapshot into place (the store needs a file system with hard links)"
+        }
+        _ => "cannot link the snapshot into place",
+    }
+}
+
+/// The prefix of the temporary files a save writes before linking them into place.
+const TEMP_PREFIX: &str = ".tmp-";
+
+/// What [`FsStore::check`] found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    /// Snapshot files verified.
+    pub checked: usize,
+    /// One line per problem, naming the file.
+    pub problems: Vec<String>,
+    /// Stale temporary files and their sizes.
+    pub stale_temps: Vec<(PathBuf, u64)>,
 }
 
 /// The id of a stored file: its name without `.json`.
@@ -123,12 +287,15 @@ impl Store for FsStore {
     }
 
     fn load_all(&self) -> Result<Loaded, StoreError> {
-        let files = self.snapshot_files()?;
+        let (files, stale_temps) = self.snapshot_files()?;
         let results: Vec<_> = files
             .par_iter()
             .map(|p| snapshot::read_file(p).map(|s| (id_of(p), s)))
             .collect();
-        let mut loaded = Loaded::default();
+        let mut loaded = Loaded {
+            stale_temps,
+            ..Loaded::default()
+        };
         for r in results {
             match r {
                 Ok((id, snapshot)) => loaded.snapshots.push(Stored { id, snapshot }),
@@ -159,7 +326,7 @@ impl Store for FsStore {
         let id = snapshot_id(snap, &json);
         let final_path = self.dir.join(format!("{id}.json"));
         let tmp_path = self.dir.join(format!(
-            ".tmp-{}-{}-{id}.json",
+            "{TEMP_PREFIX}{}-{}-{id}.json",
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -200,7 +367,7 @@ impl Store for FsStore {
             // name; without hard links there is no safe way to place the file.
             Err(e) => Err(StoreError::Io {
                 path: final_path.clone(),
-                action: "cannot link the snapshot into place (the store needs a file system with hard links)",
+                action: link_failure(&e),
                 source: e,
             }),
         };

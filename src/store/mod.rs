@@ -40,6 +40,29 @@ pub struct Loaded {
     pub failures: Vec<IngestError>,
     /// JSON files in the store that are not snapshots at all (left alone, with a warning).
     pub foreign: Vec<IngestError>,
+    /// Temporary files of writes that never finished (a `record` killed mid-write), older
+    /// than [`STALE_TEMP_SECS`]: path and size in bytes.
+    pub stale_temps: Vec<(std::path::PathBuf, u64)>,
+}
+
+/// A temporary file older than this (in seconds) is taken to be left by a killed write: no
+/// write takes an hour.
+pub const STALE_TEMP_SECS: u64 = 3600;
+
+impl Loaded {
+    /// A one-line warning about stale temporary files, if there are any.
+    pub fn stale_warning(&self) -> Option<String> {
+        if self.stale_temps.is_empty() {
+            return None;
+        }
+        let bytes: u64 = self.stale_temps.iter().map(|(_, n)| n).sum();
+        Some(format!(
+            "{} temporary file(s) of writes that never finished ({}), older than an hour, e.g. {}; `regdiff store gc` removes them",
+            self.stale_temps.len(),
+            crate::units::fmt_bytes(bytes),
+            self.stale_temps[0].0.display()
+        ))
+    }
 }
 
 /// A place that keeps snapshots.
@@ -177,6 +200,31 @@ impl RunKind {
             (false, false) => "anything",
         }
     }
+}
+
+/// Checks that a branch name can be named again by a selector: `main[3]` would read as three
+/// runs of `main`, `x@y` as a commit, `id:foo` as an id. The error states the rule.
+pub fn check_branch_name(branch: &str) -> Result<(), String> {
+    let rule = "a branch name must not be empty, `.` or `..`, start with `id:` or `-`, hold `@`, `[`, `]`, white space at either end, or control characters, so that a selector can name it";
+    let bad = branch.is_empty()
+        || branch == "."
+        || branch == ".."
+        || branch.starts_with("id:")
+        || branch.starts_with('-')
+        || branch.contains(['@', '[', ']'])
+        || branch.trim() != branch
+        || branch.chars().any(char::is_control);
+    let reachable = matches!(
+        Selector::parse(branch),
+        Ok(Selector::Branch { branch: b, count: None }) if b == branch
+    );
+    if bad || !reachable {
+        return Err(format!(
+            "`{}` cannot be recorded: {rule}",
+            branch.escape_debug()
+        ));
+    }
+    Ok(())
 }
 
 /// Orders snapshots by run time (RFC 3339, compared as instants), then by id.
@@ -379,8 +427,7 @@ mod tests {
                 stored("b", "main", "bbb2", "2026-01-02T00:00:00Z"),
                 stored("c", "dev", "ccc3", "2026-01-03T00:00:00Z"),
             ],
-            failures: vec![],
-            foreign: vec![],
+            ..Loaded::default()
         };
         let one = select(&loaded, &Selector::parse("main").unwrap(), "s").unwrap();
         assert_eq!(one.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["b"]);
