@@ -1116,3 +1116,20 @@ impl Timings {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12, defect 12: the OS error's text was printed twice, once in the message and
+    /// once as its cause.
+    #[test]
+    fn defect_12_an_os_error_is_printed_once() {
+        let io = std::io::Error::from_raw_os_error(28);
+        let e = anyhow::Error::new(crate::error::IngestError::io("/x/y.json", io))
+            .context("cannot read the head side `y.json`");
+        let text = error_text(&e);
+        assert_eq!(text.matches("No space left on device").count(), 1, "{text}");
+        assert!(text.starts_with("cannot read the head side `y.json`: /x/y.json: cannot read"));
+    }
+}

@@ -1,0 +1,492 @@
+//! The defects of the reliability audit (issue 12), one test each, as a user meets them on
+//! the command line. Each failed on the code before its fix.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+mod common;
+use common::{regdiff, write};
+
+const JUNIT: &str = "<testsuite name=\"s\"><testcase classname=\"c\" name=\"a\"/><testcase classname=\"c\" name=\"b\"/></testsuite>";
+
+fn criterion_fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/perf/criterion/history")
+}
+
+fn mkfifo(path: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "mkfifo is needed");
+}
+
+/// 1. A metrics-only run recorded last on the branch is not the base of a JUnit head.
+#[test]
+fn defect_01_a_metrics_only_run_is_not_taken_as_the_test_base() {
+    let d = TempDir::new().unwrap();
+    let xml = write(d.path(), "junit.xml", JUNIT);
+    regdiff(d.path())
+        .args([
+            "record", "--store", "st", "--branch", "main", "--commit", "a1",
+        ])
+        .args(["--time", "2026-01-01T00:00:00Z"])
+        .arg(&xml)
+        .assert()
+        .code(0);
+    regdiff(d.path())
+        .args([
+            "record", "--store", "st", "--branch", "main", "--commit", "a1",
+        ])
+        .args(["--time", "2026-01-01T00:01:00Z"])
+        .args(["--criterion-baseline", "commit-00"])
+        .arg(criterion_fixture())
+        .assert()
+        .code(0);
+    // `main` means the latest run that holds tests, since the head holds tests.
+    regdiff(d.path())
+        .args(["compare", "--store", "st", "--base", "main", "--head"])
+        .arg(&xml)
+        .arg("--gate")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "base: 1 run(s), 2 tests, 0 metrics",
+        ));
+    // Asked for any run, the latest is the benchmark run: a base without tests is refused.
+    regdiff(d.path())
+        .args([
+            "compare",
+            "--store",
+            "st",
+            "--base",
+            "main",
+            "--base-kind",
+            "any",
+        ])
+        .arg("--head")
+        .arg(&xml)
+        .arg("--gate")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the base side (main) holds no tests while the head holds some",
+        ));
+    // A branch with only benchmark runs: the selector says what it found.
+    regdiff(d.path())
+        .args([
+            "record",
+            "--store",
+            "st",
+            "--branch",
+            "bench-only",
+            "--commit",
+            "b1",
+        ])
+        .args(["--criterion-baseline", "commit-00"])
+        .arg(criterion_fixture())
+        .assert()
+        .code(0);
+    regdiff(d.path())
+        .args(["compare", "--store", "st", "--base", "bench-only", "--head"])
+        .arg(&xml)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`bench-only` matches 1 run(s) in the store st/, but 0 of them hold tests",
+        ));
+    // A file base without tests against a head with tests is the missing-base error too.
+    regdiff(d.path())
+        .args(["compare", "--head"])
+        .arg(&xml)
+        .arg("--base")
+        .arg(criterion_fixture())
+        .args(["--criterion-baseline", "commit-00"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("pass --allow-missing-base"));
+    regdiff(d.path())
+        .args(["compare", "--allow-missing-base", "--head"])
+        .arg(&xml)
+        .arg("--base")
+        .arg(criterion_fixture())
+        .args(["--criterion-baseline", "commit-00"])
+        .assert()
+        .code(0);
+}
+
+/// 2. Two same-named passing cases are two passes, not a failure and a pass.
+#[test]
+fn defect_02_repeated_passing_cases_keep_their_outcomes() {
+    let d = TempDir::new().unwrap();
+    let xml = write(
+        d.path(),
+        "dup.xml",
+        "<testsuite name=\"s\"><testcase classname=\"c\" name=\"r\"/><testcase classname=\"c\" name=\"r\"/></testsuite>",
+    );
+    let out = regdiff(d.path())
+        .args(["show", "--format", "json"])
+        .arg(&xml)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let attempts: Vec<&str> = v["tests"][0]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(attempts, ["passed", "passed"]);
+    regdiff(d.path())
+        .args(["compare"])
+        .arg(&xml)
+        .arg(&xml)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("1 unchanged"))
+        .stdout(predicate::str::contains("environmental").not())
+        .stdout(predicate::str::contains("flaky").not());
+}
+
+/// 3. A FIFO in a report folder is left out with a warning, not read (which would hang).
+#[test]
+fn defect_03_a_fifo_in_a_folder_is_skipped_with_a_warning() {
+    let d = TempDir::new().unwrap();
+    let dir = d.path().join("reports");
+    std::fs::create_dir(&dir).unwrap();
+    write(&dir, "junit.xml", JUNIT);
+    mkfifo(&dir.join("pipe"));
+    regdiff(d.path())
+        .args(["show", "reports"])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("tests: 2"))
+        .stdout(predicate::str::contains(
+            "pipe: not a regular file (a FIFO, socket or device); left out of the run",
+        ));
+}
+
+/// 3 and 4. A FIFO given by name, `-` and `/dev/stdin` are read as streams: detection does
+/// not use up what the reader needs.
+#[test]
+fn defect_04_piped_input_is_read() {
+    let d = TempDir::new().unwrap();
+    for spec in ["-", "/dev/stdin"] {
+        regdiff(d.path())
+            .args(["show", spec])
+            .write_stdin(JUNIT)
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("tests: 2 (2 passed"));
+    }
+    // Benchmark JSON too (read as one document).
+    let gbench = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/perf/google-benchmark/environmental/base/benchmark.json"),
+    )
+    .unwrap();
+    regdiff(d.path())
+        .args(["show", "-"])
+        .write_stdin(gbench)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("tests: 0"))
+        .stdout(predicate::str::contains("metrics: 0").not());
+    // A named FIFO, written by another process.
+    let fifo = d.path().join("fifo");
+    mkfifo(&fifo);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, JUNIT).unwrap())
+    };
+    regdiff(d.path())
+        .arg("show")
+        .arg(&fifo)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("tests: 2 (2 passed"));
+    writer.join().unwrap();
+    // A broken stream names its position in bytes (a stream cannot be read again for lines).
+    regdiff(d.path())
+        .args(["show", "-"])
+        .write_stdin("<testsuite><testcase name=\"x\">")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("-: at byte"));
+}
+
+/// 5. A symbolic link back up the tree is followed once.
+#[test]
+fn defect_05_a_symlink_loop_reads_each_folder_once() {
+    let d = TempDir::new().unwrap();
+    let dir = d.path().join("reports");
+    std::fs::create_dir(&dir).unwrap();
+    write(&dir, "run-1.xml", JUNIT);
+    write(&dir, "run-2.xml", JUNIT);
+    std::os::unix::fs::symlink(".", dir.join("loop")).unwrap();
+    let out = regdiff(d.path())
+        .args(["show", "--format", "json", "reports"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Two files that repeat the same tests: two runs, not 41.
+    assert_eq!(v.as_array().map(Vec::len), Some(2), "{v}");
+    let warnings = v[0]["warnings"].to_string();
+    assert!(
+        warnings.contains("(a symbolic link); read once"),
+        "{warnings}"
+    );
+}
+
+/// 6. A criterion benchmark with measurements but no benchmark.json is named in a warning.
+#[test]
+fn defect_06_a_criterion_benchmark_without_its_description_is_named() {
+    let d = TempDir::new().unwrap();
+    let src = criterion_fixture();
+    let dst = d.path().join("criterion");
+    copy_dir(&src, &dst);
+    // Take the description out of one benchmark's chosen baseline.
+    let mut benches: Vec<_> = std::fs::read_dir(dst.join("commit-00"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("commit-00/benchmark.json").is_file())
+        .collect();
+    benches.sort();
+    let victim = benches[0].join("commit-00");
+    std::fs::remove_file(victim.join("benchmark.json")).unwrap();
+    regdiff(d.path())
+        .args(["show", "--criterion-baseline", "commit-00"])
+        .arg(&dst)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(format!(
+            "{}: holds sample.json but no benchmark.json",
+            victim.display()
+        )));
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap() {
+        let p = e.unwrap().path();
+        let to = dst.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &to);
+        } else {
+            std::fs::copy(&p, &to).unwrap();
+        }
+    }
+}
+
+fn age(path: &Path, secs: u64) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    let t = std::time::SystemTime::now() - Duration::from_secs(secs);
+    f.set_modified(t).unwrap();
+}
+
+/// 7. Temporary files of killed writes are reported by `list` and `record`, and removed by
+/// `store gc`; `store check` verifies every snapshot.
+#[test]
+fn defect_07_stale_temporary_files_are_reported_and_collected() {
+    let d = TempDir::new().unwrap();
+    let xml = write(d.path(), "junit.xml", JUNIT);
+    regdiff(d.path())
+        .args([
+            "record", "--store", "st", "--branch", "main", "--commit", "a1",
+        ])
+        .arg(&xml)
+        .assert()
+        .code(0);
+    let st = d.path().join("st");
+    let stale = write(&st, ".tmp-123-456-x.json", &"x".repeat(5000));
+    age(&stale, 2 * 3600);
+    let fresh = write(&st, ".tmp-124-457-y.json", "y");
+    regdiff(d.path())
+        .args(["list", "--store", "st"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "1 temporary file(s) of writes that never finished (5.0 KB), older than an hour",
+        ));
+    regdiff(d.path())
+        .args([
+            "record", "--store", "st", "--branch", "main", "--commit", "a2",
+        ])
+        .arg(&xml)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("`regdiff store gc` removes them"));
+    regdiff(d.path())
+        .args(["store", "check", "--store", "st"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "2 snapshot(s) checked, 0 problem(s), 1 stale temporary file(s)",
+        ));
+    regdiff(d.path())
+        .args(["store", "gc", "--store", "st"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("removed 1 temporary file(s)"));
+    assert!(!stale.exists());
+    assert!(
+        fresh.exists(),
+        "a write in progress is younger than an hour"
+    );
+    regdiff(d.path())
+        .args(["store", "check", "--store", "st"])
+        .assert()
+        .code(0);
+    // One changed byte in a snapshot: its content no longer gives its name.
+    let snap = std::fs::read_dir(&st)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && !p.file_name().unwrap().to_string_lossy().starts_with('.')
+        })
+        .unwrap();
+    let text = std::fs::read_to_string(&snap).unwrap();
+    let changed = text.replacen("\"commit\": \"a", "\"commit\": \"b", 1);
+    assert_ne!(changed, text);
+    std::fs::write(&snap, changed).unwrap();
+    write(&st, "garbage.json", "{\"schema\": \"regdiff.snap");
+    regdiff(d.path())
+        .args(["store", "check", "--store", "st"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "the name does not match the content",
+        ))
+        .stdout(predicate::str::contains("garbage.json"))
+        .stdout(predicate::str::contains("2 problem(s)"));
+}
+
+/// 8. Branch names no selector can reach are refused, with the rule.
+#[test]
+fn defect_08_unreachable_branch_names_are_refused() {
+    let d = TempDir::new().unwrap();
+    let xml = write(d.path(), "junit.xml", JUNIT);
+    for bad in ["main[3]", "x@y", "id:foo", ".", "..", "a\nb", " main"] {
+        regdiff(d.path())
+            .args(["record", "--store", "st", "--commit", "a1", "--branch", bad])
+            .arg(&xml)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("a branch name must not"));
+    }
+    assert!(!d.path().join("st").exists(), "nothing was stored");
+    for good in ["main", "feature/x-1", "release_2.0"] {
+        regdiff(d.path())
+            .args([
+                "record", "--store", "st", "--commit", "a1", "--branch", good,
+            ])
+            .arg(&xml)
+            .assert()
+            .code(0);
+    }
+}
+
+/// 9. The same commit recorded twice on different machines: said, with what selectors do.
+#[test]
+fn defect_09_the_same_commit_twice_is_reported() {
+    let d = TempDir::new().unwrap();
+    let xml = write(d.path(), "junit.xml", JUNIT);
+    regdiff(d.path())
+        .args([
+            "record", "--store", "st", "--branch", "main", "--commit", "abc1",
+        ])
+        .args(["--no-env", "--time", "2026-01-01T00:00:00Z"])
+        .arg(&xml)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("already has").not());
+    regdiff(d.path())
+        .args([
+            "record", "--store", "st", "--branch", "main", "--commit", "abc1",
+        ])
+        .args([
+            "--time",
+            "2026-01-01T00:05:00Z",
+            "--toolchain",
+            "rustc=1.95",
+        ])
+        .arg(&xml)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "branch `main` already has 1 run(s) of commit abc1",
+        ))
+        .stderr(predicate::str::contains(
+            "1 recorded with a different fingerprint",
+        ))
+        .stderr(predicate::str::contains("`main@abc1` picks the latest"));
+}
+
+/// 10. A closed pipe ends quietly with status 0, JSON output included.
+#[test]
+fn defect_10_a_closed_pipe_exits_0() {
+    let d = TempDir::new().unwrap();
+    let xml = write(d.path(), "junit.xml", JUNIT);
+    for i in 0..3 {
+        regdiff(d.path())
+            .args(["record", "--store", "st", "--branch", "main", "--no-env"])
+            .args(["--commit", &format!("c{i}")])
+            .arg(&xml)
+            .assert()
+            .code(0);
+    }
+    // Many runs' worth of JSON: more than a pipe buffer, so the writer meets the closed end.
+    let big: String = (0..3000)
+        .map(|i| format!("<testcase classname=\"c\" name=\"t{i}\"/>"))
+        .collect();
+    let xml = write(
+        d.path(),
+        "big.xml",
+        &format!("<testsuite name=\"s\">{big}</testsuite>"),
+    );
+    for args in [
+        vec!["show", "--format", "json", xml.to_str().unwrap()],
+        vec![
+            "compare",
+            "--format",
+            "json",
+            xml.to_str().unwrap(),
+            xml.to_str().unwrap(),
+        ],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_regdiff"))
+            .args(&args)
+            .current_dir(d.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read 10 bytes and close the pipe, as `head -c 10` does.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut ten = [0u8; 10];
+        std::io::Read::read_exact(&mut stdout, &mut ten).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
