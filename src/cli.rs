@@ -78,10 +78,12 @@ pub enum StoreCommand {
 }
 
 const COMPARE_EXAMPLES: &str = "\
-A SPEC is a report file (JUnit XML, TAP or `go test -json`; Google Benchmark, pytest-benchmark, hyperfine or regdiff
-metrics JSON; Go benchmark text), a criterion folder, a snapshot file, a folder (its report
-files together are one run; a folder of snapshots, or of report files that each repeat the same
-tests, is one run per file), or a store selector:
+A SPEC is a report file, `-` for standard input, a folder or a store selector. Test reports:
+JUnit XML, TAP, `go test -json`, pytest-json-report, libtest JSON (cargo test / nextest) and
+CTRF; benchmarks: Google Benchmark, pytest-benchmark, hyperfine, Go benchmark text, regdiff
+metrics JSON and criterion folders; regdiff snapshot files. A folder's report files together
+are one run; a folder of snapshots, or of report files that each repeat the same tests, is one
+run per file. Store selectors:
   main            the latest snapshot of branch main
   main[10]        the last 10 snapshots of main (an error if fewer are stored)
   main@3f2a1b9    the latest snapshot of main at that commit

@@ -217,12 +217,13 @@ impl Default for Attribution {
 }
 
 /// Strength of a signature rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Strength {
     /// Evidence that the cause lies outside the change (E4).
     Strong,
     /// Only a possible cause: the change itself may produce it.
+    #[default]
     Weak,
 }
 
@@ -234,7 +235,8 @@ pub struct RuleConfig {
     pub name: String,
     /// Regular expression (Rust `regex` syntax) over failure type, message and trace.
     pub pattern: String,
-    /// `strong` or `weak`.
+    /// `strong` or `weak` [default: `weak`, which never excuses a failure on its own].
+    #[serde(default)]
     pub strength: Strength,
     /// If this expression matches the matched text, the rule does not fire.
     #[serde(default)]

@@ -170,6 +170,12 @@ fn push_sig4(out: &mut String, v: f64) {
         let _ = write!(out, "{v}");
         return;
     }
+    // Past an ordinary range, scientific notation: 1e300 is not 301 digits.
+    if !(1e-4..1e9).contains(&v.abs()) {
+        use std::fmt::Write;
+        let _ = write!(out, "{v:.3e}");
+        return;
+    }
     let digits = (4 - 1 - v.abs().log10().floor() as i32).max(0) as usize;
     push_fixed(out, v, digits, false);
 }
@@ -343,6 +349,11 @@ mod tests {
         assert_eq!(human(163.6e6, "B"), "163.6 MB");
         assert_eq!(human(164.2e6, "B"), "164.2 MB");
         assert_eq!(human(12.0, "allocs/op"), "12.00 allocs/op");
+        // Issue 12, defect 13: extreme values in scientific notation.
+        assert_eq!(human(2e300, "B"), "2.000e291 GB");
+        assert_eq!(human(1.5e12, "allocs/op"), "1.500e12 allocs/op");
+        assert_eq!(human(3e-12, "s"), "3.000e-3 ns");
+        assert_eq!(human(-4.0e15, "x"), "-4.000e15 x");
     }
 }
 

@@ -151,6 +151,32 @@ const BUILTIN: &[(&str, Strength, &str, Option<&str>, &str)] = &[
     ),
 ];
 
+/// The regex crate's error on one line: its own text spans three lines (the pattern, a
+/// caret, then `error: …`), and that last line would read like a top-level error of regdiff.
+fn one_line_regex_error(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let why = lines
+        .iter()
+        .rev()
+        .find_map(|l| l.trim_start().strip_prefix("error: "))
+        .unwrap_or_else(|| lines.last().copied().unwrap_or(""));
+    // The caret's column in the pattern line, when there is one.
+    let column = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with('^'))
+        .and_then(|i| {
+            let caret = lines[i].find('^')?;
+            let pattern = lines.get(i.checked_sub(1)?)?;
+            let indent = pattern.len() - pattern.trim_start().len();
+            Some(caret.saturating_sub(indent) + 1)
+        });
+    match column {
+        Some(c) => format!("{why} (at column {c} of the pattern)"),
+        None => why.to_string(),
+    }
+}
+
 impl RuleSet {
     /// Compiles the user rules (first) and, when asked, the built-in ones.
     pub fn build(user: &[RuleConfig], builtin: bool) -> RuleSet {
@@ -170,7 +196,7 @@ impl RuleSet {
                 }
                 (Err(e), _) | (_, Err(e)) => set.broken.push(BrokenRule {
                     name: r.name.clone(),
-                    error: e.to_string(),
+                    error: one_line_regex_error(&e),
                 }),
             }
         }

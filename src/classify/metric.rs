@@ -587,6 +587,7 @@ mod tests {
                 deterministic: false,
                 threshold: 0.05,
                 problem: None,
+                head_unit: None,
             },
             base: MetricSide {
                 runs: 1,

@@ -242,6 +242,12 @@ fn convert(t: CTest, warnings: &mut Vec<String>, bad: &mut u64) -> Result<CaseIn
             t.retry_attempts.len()
         ));
     }
+    if counted > MAX_COUNTED_ATTEMPTS {
+        warnings.push(format!(
+            "test `{}` says {counted} retries; at most {MAX_COUNTED_ATTEMPTS} undescribed attempts are kept",
+            t.name
+        ));
+    }
     let mut attempts = Vec::with_capacity(1 + unrecorded + t.retry_attempts.len());
     for _ in 0..unrecorded {
         let mut a = Attempt::new(Status::Failed);

@@ -91,6 +91,8 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     let mut events = 0u64;
     let mut cached_tests = 0u64;
     let mut cached_packages = 0u64;
+    let mut bad_elapsed = 0u64;
+    let mut bad_elapsed_line: Option<u64> = None;
     while let Some((lineno, buf)) = input.next_line()? {
         let trimmed = buf.trim_ascii_start();
         if trimmed.is_empty() {
@@ -120,6 +122,12 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
             message: format!("not a go test -json event: {e}"),
         })?;
         events += 1;
+        if let Some(e) = ev.elapsed
+            && !(e.is_finite() && e >= 0.0)
+        {
+            bad_elapsed += 1;
+            bad_elapsed_line.get_or_insert(lineno);
+        }
         let action = ev.action.as_ref();
         // Newer Go: build output events keyed by ImportPath, and build-fail.
         if action == "build-output" || action == "build-fail" {
@@ -230,7 +238,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
                     } else {
                         "the package failed before any test ran".into()
                     });
-                    a.duration_s = ev.elapsed;
+                    a.duration_s = ev.elapsed.filter(|e| e.is_finite() && *e >= 0.0);
                     a.trace = (!tail.is_empty()).then(|| bound(&tail.join("\n"), OUTPUT_HEAD, 0));
                     builder.add_case(pseudo(pkg, "[package]", a), &source, lineno);
                 }
@@ -262,6 +270,11 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
                 "{source}:{lineno}: the stream ended before package `{pkg}` did; its unfinished tests are counted as errors"
             ));
         }
+    }
+    if let Some(line) = bad_elapsed_line {
+        builder.warnings.push(format!(
+            "{source}:{line}: {bad_elapsed} event(s) with a negative or non-finite `Elapsed` (first here); those durations are left out"
+        ));
     }
     if cached_packages > 0 {
         builder.warnings.push(format!(

@@ -147,6 +147,10 @@ struct Parser<'a> {
     warnings: Vec<PendingWarning>,
     ignored: BTreeMap<String, u64>,
     unknown_entities: u64,
+    /// Attributes given twice on one element.
+    duplicate_attributes: u64,
+    /// Suites whose declared counts are not numbers.
+    bad_suite_counts: u64,
     cases_read: u64,
     property: Option<PropertyDraft>,
 }
@@ -176,9 +180,21 @@ struct SuiteCount {
 }
 
 impl SuiteCount {
-    fn declared(attrs: &Attrs<'_>, offset: u64) -> Self {
+    /// What the suite declares, and the first declared count that is not a number, if any.
+    fn declared(attrs: &Attrs<'_>, offset: u64) -> (Self, Option<String>) {
         let count = |key: &str| attrs.get(key).and_then(|v| v.trim().parse::<u64>().ok());
-        SuiteCount {
+        let bad = ["tests", "failures", "errors", "skipped", "skips", "disabled"]
+            .iter()
+            .find_map(|key| {
+                let v = attrs.get(key)?;
+                v.trim().parse::<u64>().is_err().then(|| {
+                    format!(
+                        "the suite's `{key}=\"{}\"` is not a count; it is not checked against the test cases",
+                        v.chars().take(40).collect::<String>()
+                    )
+                })
+            });
+        let count = SuiteCount {
             offset,
             tests: count("tests"),
             failures: count("failures"),
@@ -186,7 +202,8 @@ impl SuiteCount {
             skipped: count("skipped").or_else(|| count("skips")),
             disabled: count("disabled"),
             ..SuiteCount::default()
-        }
+        };
+        (count, bad)
     }
 
     /// What disagrees with the test cases, if anything.
@@ -259,6 +276,8 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         warnings: Vec::new(),
         ignored: BTreeMap::new(),
         unknown_entities: 0,
+        duplicate_attributes: 0,
+        bad_suite_counts: 0,
         cases_read: 0,
         property: None,
     };
@@ -348,6 +367,18 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         messages.push(format!(
             "{source}: {} unknown entity reference(s) kept as written",
             parser.unknown_entities
+        ));
+    }
+    if parser.bad_suite_counts > 1 {
+        messages.push(format!(
+            "{source}: {} suite(s) in all declare counts that are not numbers",
+            parser.bad_suite_counts
+        ));
+    }
+    if parser.duplicate_attributes > 1 {
+        messages.push(format!(
+            "{source}: {} attribute(s) given twice on one element in all; the first value of each is used",
+            parser.duplicate_attributes
         ));
     }
     if parser.cases_read == 0 {
@@ -484,6 +515,21 @@ impl<'a> Parser<'a> {
                             a.value.clone()
                         }
                     };
+                    if pairs.iter().any(|(k, _)| *k == a.key) {
+                        // quick-xml's check is off (it would stop the file); say it here,
+                        // once with a count (see `read_file`).
+                        self.duplicate_attributes += 1;
+                        if self.duplicate_attributes == 1 {
+                            self.warnings.push(PendingWarning {
+                                offset,
+                                message: format!(
+                                    "attribute `{}` is given twice on one element; the first value is used (first here)",
+                                    a.key.as_ref()
+                                ),
+                            });
+                        }
+                        continue;
+                    }
                     pairs.push((a.key, value));
                 }
                 Err(err) => self.warnings.push(PendingWarning {
@@ -520,7 +566,13 @@ impl<'a> Parser<'a> {
                     self.builder.time.get_or_insert_with(|| ts.to_string());
                 }
                 self.suites.push(attrs.get("name").map(str::to_string));
-                let mut count = SuiteCount::declared(&attrs, offset);
+                let (mut count, bad) = SuiteCount::declared(&attrs, offset);
+                if let Some(message) = bad {
+                    self.bad_suite_counts += 1;
+                    if self.bad_suite_counts == 1 {
+                        self.warnings.push(PendingWarning { offset, message });
+                    }
+                }
                 count.repeats_mark = self.builder.repeats_mark();
                 self.suite_counts.push(count);
                 Frame::Suite

@@ -777,19 +777,39 @@ impl RunBuilder {
             }
         };
         clashes.sort();
+        // One line per id, naming a few suites: an id repeated in 50,000 suites is one line
+        // with a count, not the list of all of them.
+        const NAMED: usize = 5;
+        let mut ids = 0usize;
         for (id, idxs) in clashes {
+            ids += 1;
             let suites: Vec<String> = idxs
                 .iter()
+                .take(NAMED)
                 .map(|&i| self.tests[i].suite.clone().unwrap_or_default())
                 .collect();
             for &i in &idxs {
                 let suite = self.tests[i].suite.clone().unwrap_or_default();
                 self.tests[i].id = format!("{suite}::{id}");
             }
+            if ids > 20 {
+                continue;
+            }
+            let more = if idxs.len() > NAMED {
+                format!(" and {} more", idxs.len() - NAMED)
+            } else {
+                String::new()
+            };
             self.warnings.push(format!(
-                "test id `{id}` appears in {} suites ({}); each is identified as `<suite>::{id}`",
+                "test id `{id}` appears in {} suites ({}{more}); each is identified as `<suite>::{id}`",
                 idxs.len(),
                 suites.join(", ")
+            ));
+        }
+        if ids > 20 {
+            self.warnings.push(format!(
+                "{} more test ids appear in several suites and are identified as `<suite>::<id>` too",
+                ids - 20
             ));
         }
         let mut snap = Snapshot::new();

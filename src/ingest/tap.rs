@@ -113,6 +113,9 @@ struct Reader<'a> {
     tail: std::collections::VecDeque<String>,
     bailed: Option<String>,
     warnings: Vec<String>,
+    /// Test points whose description repeats an earlier one of their group: renamed.
+    renamed: u64,
+    renamed_example: Option<String>,
 }
 
 /// Missing test points turned into one test each; the rest share one test.
@@ -134,6 +137,8 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         tail: Default::default(),
         bailed: None,
         warnings: Vec::new(),
+        renamed: 0,
+        renamed_example: None,
     };
     let mut invalid_utf8 = 0u64;
     let mut any = false;
@@ -163,6 +168,14 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         ));
     }
     r.finish(input.lineno, builder);
+    if r.renamed > 0 {
+        r.warnings.push(format!(
+            "{}: {} test point(s) repeat the description of an earlier point of their group; each is named with its number, e.g. `{}`",
+            path.display(),
+            r.renamed,
+            r.renamed_example.as_deref().unwrap_or("")
+        ));
+    }
     builder.warnings.append(&mut r.warnings);
     Ok(())
 }
@@ -512,11 +525,22 @@ impl Reader<'_> {
             level.points,
             why.map(|w| format!(": {w}")).unwrap_or_default()
         );
+        let missing = plan - level.points;
         self.warnings.push(format!(
-            "{}:{lineno}: {}; {} missing test(s) counted as errors",
+            "{}:{lineno}: {}; {} missing test(s) counted as errors{}",
             self.path.display(),
             message,
-            plan - level.points
+            missing,
+            if missing > MISSING_MAX {
+                format!(
+                    " ({} as one test each, the other {} as one test `tests {}..{plan}`)",
+                    MISSING_MAX - 1,
+                    missing - MISSING_MAX + 1,
+                    level.points + MISSING_MAX
+                )
+            } else {
+                String::new()
+            }
         ));
         // One test per missing point, up to a bound: a plan of `1..10000000000` (a corrupt
         // file) must not fill memory. Beyond it, one test stands for the rest of the range.
@@ -575,7 +599,10 @@ impl Reader<'_> {
         let seen = level.seen.entry(base_name.clone()).or_insert(0);
         *seen += 1;
         let name = if *seen > 1 {
-            format!("{base_name} (#{})", p.number.unwrap_or(level.points))
+            let renamed = format!("{base_name} (#{})", p.number.unwrap_or(level.points));
+            self.renamed += 1;
+            self.renamed_example.get_or_insert_with(|| renamed.clone());
+            renamed
         } else {
             base_name
         };

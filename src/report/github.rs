@@ -51,7 +51,7 @@ impl Render for Github {
                 writeln!(
                     out,
                     "::{level} title={}::{}",
-                    escape_property(&format!("regdiff {} ({}): {}", m.verdict, m.change, m.id)),
+                    escape_property(&title(m.verdict, m.change, &m.id)),
                     escape_data(&format!(
                         "{}\n{}",
                         super::fmt_change(m),
@@ -72,7 +72,7 @@ impl Render for Github {
             }
             props.push(format!(
                 "title={}",
-                escape_property(&format!("regdiff {} ({}): {}", t.verdict, t.change, t.id))
+                escape_property(&title(t.verdict, t.change, &t.id))
             ));
             let body = evidence_lines(t).join("\n");
             writeln!(out, "::{level} {}::{}", props.join(","), escape_data(&body))?;
@@ -94,6 +94,16 @@ impl Render for Github {
             }
         }
         Ok(())
+    }
+}
+
+/// An annotation's title: `regdiff regression (newly failing): id`, without a change of
+/// `none` (a metric with no verdict-worthy change would read "inconclusive (none)").
+fn title(verdict: impl std::fmt::Display, change: crate::model::Change, id: &str) -> String {
+    if change == crate::model::Change::None {
+        format!("regdiff {verdict}: {id}")
+    } else {
+        format!("regdiff {verdict} ({change}): {id}")
     }
 }
 

@@ -544,7 +544,7 @@ pub fn fmt_side(s: &crate::compare::metrics::MetricSide, unit: &str) -> String {
     match s.median {
         Some(m) => format!(
             "{} ({} run{}, {} sample{})",
-            crate::units::human(m, unit),
+            crate::units::human(m, s.unit.as_deref().unwrap_or(unit)),
             s.runs,
             if s.runs == 1 { "" } else { "s" },
             s.samples,

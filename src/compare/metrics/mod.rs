@@ -118,6 +118,9 @@ pub struct MetricSide {
     /// Median of the runs' medians (the run location), in the metric's unit; for a base
     /// taken from history, the median of the window.
     pub median: Option<f64>,
+    /// This side's unit, when it is not the metric's (the values are then not compared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// A metric to compare, with each side's runs.
@@ -147,6 +150,8 @@ pub struct MetricInput<'a> {
     pub threshold: f64,
     /// A reason the metric cannot be compared (units differ, …).
     pub problem: Option<String>,
+    /// The head's unit, when it differs from `unit` (the base's).
+    pub head_unit: Option<String>,
 }
 
 /// How the noise of a metric was modelled.
@@ -384,11 +389,15 @@ fn basic<'a>(input: MetricInput<'a>, history: &MetricHistory) -> MetricFacts<'a>
             runs: runs.len(),
             samples,
             median: (!medians.is_empty()).then(|| median_select(&mut medians)),
+            unit: None,
         }
     };
     let mut f = MetricFacts {
         base: side(&input.base, input.base_samples),
-        head: side(&input.head, input.head_samples),
+        head: MetricSide {
+            unit: input.head_unit.clone(),
+            ..side(&input.head, input.head_samples)
+        },
         stats: Vec::with_capacity(3),
         log_ratio: None,
         ci: None,
@@ -708,6 +717,7 @@ mod tests {
             deterministic: false,
             threshold: 0.05,
             problem: None,
+            head_unit: None,
         }
     }
 

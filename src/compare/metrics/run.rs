@@ -170,6 +170,7 @@ pub fn inputs<'a>(
         base: Vec<&'s Metric>,
         head: Vec<&'s Metric>,
         problem: Option<String>,
+        head_unit: Option<&'s str>,
     }
     let mut order: Vec<&str> = Vec::new();
     let mut acc: hashbrown::HashMap<&str, Acc<'a>> = hashbrown::HashMap::new();
@@ -185,8 +186,12 @@ pub fn inputs<'a>(
                         base: Vec::with_capacity(1),
                         head: Vec::with_capacity(1),
                         problem: None,
+                        head_unit: None,
                     }
                 });
+                if is_head && m.unit != a.unit && a.head_unit.is_none() {
+                    a.head_unit = Some(&m.unit);
+                }
                 if m.unit != a.unit && a.problem.is_none() {
                     a.problem = Some(format!(
                         "measured in `{}` in {} but in `{}` elsewhere: units differ, so the values are not compared",
@@ -255,6 +260,7 @@ pub fn inputs<'a>(
                 deterministic,
                 threshold: threshold_of(id),
                 problem: a.problem,
+                head_unit: a.head_unit.map(str::to_string),
             }
         })
         .collect();
@@ -296,6 +302,7 @@ pub fn inputs<'a>(
                 head: rh,
                 deterministic: false,
                 problem: None,
+                head_unit: None,
             });
         }
     }
