@@ -352,7 +352,7 @@ mod tests {
         // Issue 12, defect 13: extreme values in scientific notation.
         assert_eq!(human(2e300, "B"), "2.000e291 GB");
         assert_eq!(human(1.5e12, "allocs/op"), "1.500e12 allocs/op");
-        assert_eq!(human(3e-12, "s"), "3.000e-3 ns");
+        assert_eq!(human(3e-15, "s"), "3.000e-6 ns");
         assert_eq!(human(-4.0e15, "x"), "-4.000e15 x");
     }
 }

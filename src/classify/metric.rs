@@ -593,11 +593,13 @@ mod tests {
                 runs: 1,
                 samples: 30,
                 median: Some(1.0),
+                unit: None,
             },
             head: MetricSide {
                 runs: 1,
                 samples: 30,
                 median: Some(stats[0].change.exp()),
+                unit: None,
             },
             log_ratio: Some(stats[0].change),
             stats,
