@@ -36,6 +36,11 @@ impl FsStore {
 
     /// The snapshot files, in name order, and the stale temporary files beside them.
     fn snapshot_files(&self) -> Result<(Vec<PathBuf>, Vec<(PathBuf, u64)>), StoreError> {
+        self.scan(super::STALE_TEMP_SECS)
+    }
+
+    /// The snapshot files, and the temporary files at least `temp_age` seconds old.
+    fn scan(&self, temp_age: u64) -> Result<(Vec<PathBuf>, Vec<(PathBuf, u64)>), StoreError> {
         if !self.dir.exists() {
             return Ok((Vec::new(), Vec::new()));
         }
@@ -57,7 +62,7 @@ impl FsStore {
                         .modified()
                         .ok()
                         .and_then(|m| now.duration_since(m).ok())
-                        .is_some_and(|age| age.as_secs() >= super::STALE_TEMP_SECS)
+                        .is_some_and(|age| age.as_secs() >= temp_age)
                 {
                     stale.push((path, meta.len()));
                 }
@@ -146,43 +151,22 @@ impl FsStore {
     /// Removes the temporary files of writes that never finished, older than `older_than`
     /// seconds, and returns them with their sizes. Snapshots are never touched.
     pub fn gc(&self, older_than: u64) -> Result<Vec<(PathBuf, u64)>, StoreError> {
-        if !self.dir.exists() {
-            return Ok(Vec::new());
+        let (_, old) = self.scan(older_than)?;
+        for (path, _) in &old {
+            fs::remove_file(path)
+                .map_err(io_error(path, "cannot remove a stale temporary file"))?;
         }
-        let io = |path: &Path, action: &'static str| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io {
-                path,
-                action,
-                source,
-            }
-        };
-        let now = std::time::SystemTime::now();
-        let mut removed = Vec::new();
-        for entry in fs::read_dir(&self.dir).map_err(io(&self.dir, "cannot list the store"))? {
-            let path = entry
-                .map_err(io(&self.dir, "cannot list the store"))?
-                .path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if !name.starts_with(TEMP_PREFIX) {
-                continue;
-            }
-            let Ok(meta) = fs::symlink_metadata(&path) else {
-                continue;
-            };
-            let old = meta
-                .modified()
-                .ok()
-                .and_then(|m| now.duration_since(m).ok())
-                .is_some_and(|age| age.as_secs() >= older_than);
-            if meta.is_file() && old {
-                fs::remove_file(&path)
-                    .map_err(io(&path, "cannot remove a stale temporary file"))?;
-                removed.push((path, meta.len()));
-            }
-        }
-        removed.sort();
-        Ok(removed)
+        Ok(old)
+    }
+}
+
+/// An I/O error of the store at `path`, while doing `action`.
+fn io_error(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> StoreError {
+    let path = path.to_path_buf();
+    move |source| StoreError::Io {
+        path,
+        action,
+        source,
     }
 }
 
@@ -308,14 +292,7 @@ impl Store for FsStore {
     }
 
     fn save(&self, snap: &Snapshot) -> Result<SaveOutcome, StoreError> {
-        let io = |path: &Path, action: &'static str| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io {
-                path,
-                action,
-                source,
-            }
-        };
+        let io = io_error;
         fs::create_dir_all(&self.dir).map_err(io(&self.dir, "cannot create the store folder"))?;
         let mut json = serde_json::to_vec_pretty(snap).map_err(|e| StoreError::Io {
             path: self.dir.clone(),
