@@ -257,6 +257,21 @@ pub fn fmt_pct(ratio: f64) -> String {
     s
 }
 
+/// A byte count for people: `512 B`, `3.4 KB`, `10.2 MB`, `1.1 GB` (powers of 1000).
+pub fn fmt_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1000.0;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < UNITS.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    format!("{v:.1} {}", UNITS[i])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,19 +370,4 @@ mod tests {
         assert_eq!(human(3e-15, "s"), "3.000e-6 ns");
         assert_eq!(human(-4.0e15, "x"), "-4.000e15 x");
     }
-}
-
-/// A byte count for people: `512 B`, `3.4 KB`, `10.2 MB`, `1.1 GB` (powers of 1000).
-pub fn fmt_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if n < 1000 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1000.0;
-    let mut i = 0;
-    while v >= 1000.0 && i + 1 < UNITS.len() {
-        v /= 1000.0;
-        i += 1;
-    }
-    format!("{v:.1} {}", UNITS[i])
 }

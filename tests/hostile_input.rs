@@ -293,8 +293,8 @@ fn age(path: &Path, secs: u64) {
     f.set_modified(t).unwrap();
 }
 
-/// 7. Temporary files of killed writes are reported by `list` and `record`, and removed by
-/// `store gc`; `store check` verifies every snapshot.
+/// Defect 7: temporary files of killed writes are reported by `list` and `record`, and
+/// removed by `store gc`; `store check` verifies every snapshot.
 #[test]
 fn defect_07_stale_temporary_files_are_reported_and_collected() {
     let d = TempDir::new().unwrap();
@@ -489,4 +489,192 @@ fn defect_10_a_closed_pipe_exits_0() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// 13. Extreme values print in scientific notation; each side shows in its own unit.
+#[test]
+fn defect_13_extreme_values_and_mismatched_units_print_plainly() {
+    let d = TempDir::new().unwrap();
+    let base = write(
+        d.path(),
+        "base.json",
+        r#"{"schema":"regdiff.metrics/1","metrics":[{"id":"x","unit":"ns","samples":[1,2,3]}]}"#,
+    );
+    let head = write(
+        d.path(),
+        "head.json",
+        r#"{"schema":"regdiff.metrics/1","metrics":[{"id":"x","unit":"B","samples":[1e300,2e300,3e300]}]}"#,
+    );
+    let out = regdiff(d.path())
+        .args(["compare", "--format", "markdown"])
+        .arg(&base)
+        .arg(&head)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2.000 ns"), "{text}");
+    assert!(text.contains("2.000e291 GB"), "{text}");
+    assert!(!text.contains("000000000000"), "{text}");
+    assert!(text.contains("units differ"), "{text}");
+}
+
+fn warnings_of(dir: &Path, file: &Path) -> String {
+    let out = regdiff(dir)
+        .args(["show", "--format", "json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["warnings"].to_string()
+}
+
+/// 14. What readers change or drop is a counted warning.
+#[test]
+fn defect_14_readers_say_what_they_changed() {
+    let d = TempDir::new().unwrap();
+    // TAP: a repeated description is renamed, and says so.
+    let tap = write(
+        d.path(),
+        "t.tap",
+        "1..3\nok 1 - works\nok 2 - works\nok 3 - works\n",
+    );
+    let w = warnings_of(d.path(), &tap);
+    assert!(
+        w.contains("2 test point(s) repeat the description of an earlier point"),
+        "{w}"
+    );
+    // TAP: a plan beyond the cap says how the missing points were counted.
+    let tap = write(d.path(), "plan.tap", "1..20005\nok 1 - a\n");
+    let w = warnings_of(d.path(), &tap);
+    assert!(w.contains("20004 missing test(s) counted as errors (9999 as one test each, the other 10005 as one test `tests 10001..20005`)"), "{w}");
+    // JUnit: an attribute given twice, and counts that are not numbers.
+    let xml = write(
+        d.path(),
+        "dup-attr.xml",
+        "<testsuite name=\"s\" tests=\"many\"><testcase classname=\"c\" name=\"a\" name=\"b\"/><testcase classname=\"c\" name=\"d\" time=\"1\" time=\"2\"/></testsuite>",
+    );
+    let w = warnings_of(d.path(), &xml);
+    assert!(
+        w.contains(
+            "attribute `name` is given twice on one element; the first value is used (first here)"
+        ),
+        "{w}"
+    );
+    assert!(
+        w.contains("2 attribute(s) given twice on one element in all"),
+        "{w}"
+    );
+    assert!(
+        w.contains("the suite's `tests=\\\"many\\\"` is not a count"),
+        "{w}"
+    );
+    // go test: a negative Elapsed.
+    let go = write(
+        d.path(),
+        "go.json",
+        "{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"T\"}\n{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"T\",\"Elapsed\":-1}\n{\"Action\":\"pass\",\"Package\":\"p\",\"Elapsed\":0.1}\n",
+    );
+    let w = warnings_of(d.path(), &go);
+    assert!(
+        w.contains("1 event(s) with a negative or non-finite `Elapsed`"),
+        "{w}"
+    );
+    // One id in many suites: one line with a count, not every suite's name.
+    let suites: String = (0..300)
+        .map(|i| {
+            format!(
+                "<testsuite name=\"s{i}\"><testcase classname=\"c\" name=\"same\"/></testsuite>"
+            )
+        })
+        .collect();
+    let xml = write(
+        d.path(),
+        "many.xml",
+        &format!("<testsuites>{suites}</testsuites>"),
+    );
+    let w = warnings_of(d.path(), &xml);
+    assert!(
+        w.contains("appears in 300 suites (s0, s1, s2, s3, s4 and 295 more)"),
+        "{w}"
+    );
+    assert!(w.len() < 2000, "{} bytes of warnings", w.len());
+}
+
+/// 15. Help, configuration and messages.
+#[test]
+fn defect_15_help_config_and_messages() {
+    let d = TempDir::new().unwrap();
+    let help = regdiff(d.path())
+        .args(["compare", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for format in [
+        "pytest-json-report",
+        "libtest JSON",
+        "CTRF",
+        "criterion",
+        "`-`",
+    ] {
+        assert!(
+            help.contains(format),
+            "compare --help does not name {format}"
+        );
+    }
+    // A rule without `strength` is read (as weak); a rule that does not compile is one line.
+    write(
+        d.path(),
+        "regdiff.toml",
+        "[[rules]]\nname = \"no-strength\"\npattern = \"vault\"\n\n[[rules]]\nname = \"broken\"\npattern = \"(unclosed\"\n",
+    );
+    let xml = write(d.path(), "junit.xml", JUNIT);
+    let out = regdiff(d.path())
+        .arg("compare")
+        .arg(&xml)
+        .arg(&xml)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("signature rule `broken` does not compile"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("unclosed group (at column 1 of the pattern)"),
+        "{line}"
+    );
+    assert!(!text.lines().any(|l| l.starts_with("error:")), "{text}");
+    // GitHub annotations never title a metric "inconclusive (none)" (units that differ leave
+    // a metric inconclusive with no change).
+    let base = write(
+        d.path(),
+        "b.json",
+        r#"{"schema":"regdiff.metrics/1","metrics":[{"id":"x","unit":"ns","samples":[1,2,3]}]}"#,
+    );
+    let head = write(
+        d.path(),
+        "h.json",
+        r#"{"schema":"regdiff.metrics/1","metrics":[{"id":"x","unit":"B","samples":[1,2,3]}]}"#,
+    );
+    let out = regdiff(d.path())
+        .args(["compare", "--format", "github"])
+        .arg(&base)
+        .arg(&head)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("title=regdiff inconclusive%3A x::"), "{text}");
+    assert!(!text.contains("(none)"), "{text}");
 }

@@ -281,3 +281,41 @@ fn a_full_file_system_fails_cleanly() {
         std::panic::resume_unwind(e);
     }
 }
+
+/// Issue 12, defect 11: out of inodes, the link into place fails with ENOSPC; that is a
+/// full file system, not one without hard links.
+#[test]
+fn running_out_of_inodes_is_not_blamed_on_hard_links() {
+    let d = tempfile::tempdir().unwrap();
+    let mnt = d.path().join("few-inodes");
+    std::fs::create_dir(&mnt).unwrap();
+    // The root, the store folder and the temporary file: a hard link needs a fourth.
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m,nr_inodes=3", "tmpfs"])
+        .arg(&mnt)
+        .output();
+    match &mounted {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => {
+            eprintln!(
+                "skipped: cannot mount a small tmpfs here ({})",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            return;
+        }
+        Err(e) => {
+            eprintln!("skipped: cannot run mount ({e})");
+            return;
+        }
+    }
+    let store = mnt.join("store");
+    let xml = report(d.path(), 10);
+    let out = record(&store, &xml, "abc").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let left = temps(&store);
+    let _ = Command::new("umount").arg(&mnt).status();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(!err.contains("hard links"), "{err}");
+    assert!(left.is_empty(), "the temporary file is removed: {left:?}");
+}

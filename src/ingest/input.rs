@@ -46,8 +46,10 @@ pub fn kind(path: &Path) -> Result<Kind, IngestError> {
 type Opened = Box<dyn Read + Send>;
 
 /// Streams whose first bytes were read by detection: those bytes and the open stream.
-fn pending() -> &'static Mutex<HashMap<PathBuf, (Vec<u8>, Opened)>> {
-    static PENDING: OnceLock<Mutex<HashMap<PathBuf, (Vec<u8>, Opened)>>> = OnceLock::new();
+type Pending = Mutex<HashMap<PathBuf, (Vec<u8>, Opened)>>;
+
+fn pending() -> &'static Pending {
+    static PENDING: OnceLock<Pending> = OnceLock::new();
     PENDING.get_or_init(|| Mutex::new(HashMap::new()))
 }
 

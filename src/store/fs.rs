@@ -17,6 +17,9 @@ use crate::error::StoreError;
 use crate::ingest::snapshot;
 use crate::model::Snapshot;
 
+/// The snapshot files of a store folder, and its temporary files with their sizes.
+type Scan = (Vec<PathBuf>, Vec<(PathBuf, u64)>);
+
 /// A store kept in a folder.
 #[derive(Debug, Clone)]
 pub struct FsStore {
@@ -35,12 +38,12 @@ impl FsStore {
     }
 
     /// The snapshot files, in name order, and the stale temporary files beside them.
-    fn snapshot_files(&self) -> Result<(Vec<PathBuf>, Vec<(PathBuf, u64)>), StoreError> {
+    fn snapshot_files(&self) -> Result<Scan, StoreError> {
         self.scan(super::STALE_TEMP_SECS)
     }
 
     /// The snapshot files, and the temporary files at least `temp_age` seconds old.
-    fn scan(&self, temp_age: u64) -> Result<(Vec<PathBuf>, Vec<(PathBuf, u64)>), StoreError> {
+    fn scan(&self, temp_age: u64) -> Result<Scan, StoreError> {
         if !self.dir.exists() {
             return Ok((Vec::new(), Vec::new()));
         }
@@ -393,6 +396,17 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn link_failures_name_their_cause() {
+        let said = |code| link_failure(&std::io::Error::from_raw_os_error(code));
+        assert!(said(28).contains("full"));
+        assert!(said(122).contains("quota"));
+        assert!(said(18).contains("hard links"));
+        for code in [28, 122, 30, 13] {
+            assert!(!said(code).contains("hard links"), "{code}");
+        }
     }
 
     #[test]
