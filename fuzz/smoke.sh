@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A short run of every fuzz target, for CI: FUZZ_SECONDS each (default 10), no fork mode, so a
+# A short run of every fuzz target, for CI: FUZZ_SECONDS each (default 6), no fork mode, so a
 # crash, a timeout or an out-of-memory stops the script with an error and its input saved in
 # fuzz/artifacts/<target>/. Installs cargo-fuzz when it is missing.
 #
@@ -11,7 +11,7 @@
 # The long run (10 minutes a target, fork mode, crashes kept and the run going on) is run.sh.
 set -euo pipefail
 cd "$(dirname "$0")"
-SECONDS_EACH=${FUZZ_SECONDS:-10}
+SECONDS_EACH=${FUZZ_SECONDS:-6}
 export RUSTC_BOOTSTRAP=1   # cargo-fuzz passes nightly flags; the stable compiler accepts them so
 export CARGO_TERM_COLOR=never
 
