@@ -491,27 +491,37 @@ fn defect_10_a_closed_pipe_exits_0() {
     }
 }
 
-/// 13. Extreme values print in scientific notation; each side shows in its own unit.
-#[test]
-fn defect_13_extreme_values_and_mismatched_units_print_plainly() {
-    let d = TempDir::new().unwrap();
-    let base = write(
-        d.path(),
-        "base.json",
-        r#"{"schema":"regdiff.metrics/1","metrics":[{"id":"x","unit":"ns","samples":[1,2,3]}]}"#,
-    );
-    let head = write(
-        d.path(),
-        "head.json",
-        r#"{"schema":"regdiff.metrics/1","metrics":[{"id":"x","unit":"B","samples":[1e300,2e300,3e300]}]}"#,
-    );
-    let out = regdiff(d.path())
-        .args(["compare", "--format", "markdown"])
+/// Compares one metric `x`, given as (unit, samples) a side, and returns the report.
+fn compare_one_metric(dir: &Path, format: &str, base: (&str, &str), head: (&str, &str)) -> String {
+    let file = |name: &str, (unit, samples): (&str, &str)| {
+        write(
+            dir,
+            name,
+            &format!(
+                r#"{{"schema":"regdiff.metrics/1","metrics":[{{"id":"x","unit":"{unit}","samples":{samples}}}]}}"#
+            ),
+        )
+    };
+    let (base, head) = (file("base.json", base), file("head.json", head));
+    let out = regdiff(dir)
+        .args(["compare", "--format", format])
         .arg(&base)
         .arg(&head)
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// 13. Extreme values print in scientific notation; each side shows in its own unit.
+#[test]
+fn defect_13_extreme_values_and_mismatched_units_print_plainly() {
+    let d = TempDir::new().unwrap();
+    let text = compare_one_metric(
+        d.path(),
+        "markdown",
+        ("ns", "[1,2,3]"),
+        ("B", "[1e300,2e300,3e300]"),
+    );
     assert!(text.contains("2.000 ns"), "{text}");
     assert!(text.contains("2.000e291 GB"), "{text}");
     assert!(!text.contains("000000000000"), "{text}");
@@ -658,23 +668,7 @@ fn defect_15_help_config_and_messages() {
     assert!(!text.lines().any(|l| l.starts_with("error:")), "{text}");
     // GitHub annotations never title a metric "inconclusive (none)" (units that differ leave
     // a metric inconclusive with no change).
-    let base = write(
-        d.path(),
-        "b.json",
-        r#"{"schema":"regdiff.metrics/1","metrics":[{"id":"x","unit":"ns","samples":[1,2,3]}]}"#,
-    );
-    let head = write(
-        d.path(),
-        "h.json",
-        r#"{"schema":"regdiff.metrics/1","metrics":[{"id":"x","unit":"B","samples":[1,2,3]}]}"#,
-    );
-    let out = regdiff(d.path())
-        .args(["compare", "--format", "github"])
-        .arg(&base)
-        .arg(&head)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = compare_one_metric(d.path(), "github", ("ns", "[1,2,3]"), ("B", "[1,2,3]"));
     assert!(text.contains("title=regdiff inconclusive%3A x::"), "{text}");
     assert!(!text.contains("(none)"), "{text}");
 }

@@ -224,28 +224,36 @@ fn four_concurrent_writers_lose_nothing() {
     );
 }
 
-#[test]
-fn a_full_file_system_fails_cleanly() {
-    let d = tempfile::tempdir().unwrap();
-    let mnt = d.path().join("small");
-    std::fs::create_dir(&mnt).unwrap();
+/// Mounts a tmpfs with `options` on `dir`; where mounting is not allowed, says why the test
+/// is skipped and returns false.
+fn mount_tmpfs(dir: &Path, options: &str) -> bool {
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
-        .arg(&mnt)
+        .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+        .arg(dir)
         .output();
-    match &mounted {
-        Ok(o) if o.status.success() => {}
+    match mounted {
+        Ok(o) if o.status.success() => true,
         Ok(o) => {
             eprintln!(
                 "skipped: cannot mount a small tmpfs here ({})",
                 String::from_utf8_lossy(&o.stderr).trim()
             );
-            return;
+            false
         }
         Err(e) => {
             eprintln!("skipped: cannot run mount ({e})");
-            return;
+            false
         }
+    }
+}
+
+#[test]
+fn a_full_file_system_fails_cleanly() {
+    let d = tempfile::tempdir().unwrap();
+    let mnt = d.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    if !mount_tmpfs(&mnt, "size=1m") {
+        return;
     }
     let unmount = |p: &Path| {
         let _ = Command::new("umount").arg(p).status();
@@ -290,23 +298,8 @@ fn running_out_of_inodes_is_not_blamed_on_hard_links() {
     let mnt = d.path().join("few-inodes");
     std::fs::create_dir(&mnt).unwrap();
     // The root, the store folder and the temporary file: a hard link needs a fourth.
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=4m,nr_inodes=3", "tmpfs"])
-        .arg(&mnt)
-        .output();
-    match &mounted {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => {
-            eprintln!(
-                "skipped: cannot mount a small tmpfs here ({})",
-                String::from_utf8_lossy(&o.stderr).trim()
-            );
-            return;
-        }
-        Err(e) => {
-            eprintln!("skipped: cannot run mount ({e})");
-            return;
-        }
+    if !mount_tmpfs(&mnt, "size=4m,nr_inodes=3") {
+        return;
     }
     let store = mnt.join("store");
     let xml = report(d.path(), 10);
