@@ -13,12 +13,16 @@
 //! critical_must_pass = true         # a `critical` test that is not passing on head fails it
 //! max_removed = 10                  # more removed tests than this fails it
 //! max_newly_skipped = 5
+//! suspect_environment = "regression"  # or "inconclusive": regressions in a head run with a
+//!                                   # run-wide fault and no cause of their own
 //!
 //! [attribution]
 //! alpha = 0.05                      # significance level of the exact tests
 //! history_min_runs = 10             # runs of history needed before calling a test flaky (E3)
 //! history_window = 50               # history runs considered
 //! mass_failure_min = 5              # failures sharing a signature that make a mass failure (E5)
+//! run_fault_min = 3                 # failures of one head run from one strong rule that make a
+//!                                   # run-wide fault
 //!
 //! [[rules]]                         # signature rules, tried before the built-in ones
 //! name = "vault-outage"
@@ -136,6 +140,21 @@ pub struct GatePolicy {
     /// direction, as `"+3%"` or `0.03`. Exceeded when the estimated change is beyond it and
     /// the metric is not judged environmental or unchanged.
     pub budgets: BTreeMap<String, Budget>,
+    /// How the gate counts a regression marked `suspect_environment` (a head run with a
+    /// run-wide fault, and no cause of its own): as a regression (the default) or as
+    /// inconclusive.
+    pub suspect_environment: SuspectPolicy,
+}
+
+/// How the gate counts regressions with a suspect environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SuspectPolicy {
+    /// They are regressions (the verdict stands).
+    #[default]
+    Regression,
+    /// The gate counts them as inconclusive.
+    Inconclusive,
 }
 
 /// A performance budget: `"+3%"`, `"3%"` or `0.03`.
@@ -181,6 +200,7 @@ impl Default for GatePolicy {
             max_removed: None,
             max_newly_skipped: None,
             budgets: BTreeMap::new(),
+            suspect_environment: SuspectPolicy::Regression,
         }
     }
 }
@@ -201,6 +221,9 @@ pub struct Attribution {
     pub similarity: f64,
     /// Whether the built-in signature rules are used.
     pub builtin_rules: bool,
+    /// Newly failing tests of one head run that one strong rule must fire on (and none of
+    /// the base side's) to call it a run-wide fault.
+    pub run_fault_min: usize,
 }
 
 impl Default for Attribution {
@@ -212,6 +235,7 @@ impl Default for Attribution {
             mass_failure_min: 5,
             similarity: 0.9,
             builtin_rules: true,
+            run_fault_min: 3,
         }
     }
 }
@@ -304,6 +328,11 @@ impl Config {
         if a.mass_failure_min < 2 {
             return Err(invalid(
                 "attribution.mass_failure_min must be at least 2".into(),
+            ));
+        }
+        if a.run_fault_min < 2 {
+            return Err(invalid(
+                "attribution.run_fault_min must be at least 2 (one failure is not a run-wide fault)".into(),
             ));
         }
         if a.history_min_runs < 2 {

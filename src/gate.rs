@@ -6,7 +6,7 @@
 //! run, and performance budgets (`[gate.budgets] "parse/*" = "+3%"`) cap how much worse a
 //! metric may get. Each failed rule is one line of `reasons`.
 
-use crate::config::GatePolicy;
+use crate::config::{GatePolicy, SuspectPolicy};
 use crate::model::Verdict;
 use crate::report::{GateOutcome, Item, Report};
 
@@ -20,14 +20,34 @@ pub fn evaluate(report: &Report, policy: &GatePolicy, enabled: bool) -> GateOutc
             enabled: false,
             passed: true,
             reasons: Vec::new(),
+            treated_inconclusive: Vec::new(),
         };
     }
+    // Regressions with a suspect environment, when the policy counts them as inconclusive.
+    let suspect = |i: &Item| {
+        policy.suspect_environment == SuspectPolicy::Inconclusive
+            && i.verdict() == Verdict::Regression
+            && i.as_test().is_some_and(|t| t.suspect_environment)
+    };
+    let gate_verdict = |i: &Item| {
+        if suspect(i) {
+            Verdict::Inconclusive
+        } else {
+            i.verdict()
+        }
+    };
+    let treated_inconclusive: Vec<String> = report
+        .items
+        .iter()
+        .filter(|i| suspect(i))
+        .map(|i| i.id().to_string())
+        .collect();
     let mut reasons = Vec::new();
     for v in &policy.fail_on {
         let ids: Vec<&str> = report
             .items
             .iter()
-            .filter(|i| i.verdict() == *v)
+            .filter(|i| gate_verdict(i) == *v)
             .map(Item::id)
             .collect();
         if !ids.is_empty() {
@@ -117,6 +137,7 @@ pub fn evaluate(report: &Report, policy: &GatePolicy, enabled: bool) -> GateOutc
         enabled: true,
         passed: reasons.is_empty(),
         reasons,
+        treated_inconclusive,
     }
 }
 

@@ -16,7 +16,7 @@ use crate::attribute::rules::RuleSet;
 use crate::attribute::signature::signature;
 use crate::attribute::{Context, HistoryIndex, MassTable, attribute, env_differences};
 use crate::classify::classify_test;
-use crate::classify::pass_rate;
+use crate::classify::{pass_rate, run_fault};
 use crate::compare::cases::{TestComparison, compare_test};
 use crate::compare::metrics;
 use crate::config::{Config, Strength};
@@ -69,7 +69,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         env_diff: &env_diff,
     };
     let tagger = Tagger::new(config);
-    let judged: Vec<_> = comparisons
+    let mut judged: Vec<_> = comparisons
         .par_iter()
         .map(|c| {
             let findings = attribute(c, &ctx);
@@ -77,6 +77,20 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
             (verdict, findings)
         })
         .collect();
+    // A strong signature on many failures of one head run: the other failures of that run
+    // are regressions that may share the fault.
+    let findings: Vec<_> = judged.iter().map(|(_, f)| f).collect();
+    let faults = run_fault::find(
+        &comparisons,
+        &findings,
+        &rules,
+        config.attribution.run_fault_min,
+    );
+    if !faults.is_empty() {
+        for (v, f) in &mut judged {
+            run_fault::annotate(v, f, &faults, &rules);
+        }
+    }
 
     let mut hits = vec![0usize; rules.rules.len()];
     let mut summary = Summary::default();
@@ -400,5 +414,6 @@ fn test_item(c: &TestComparison<'_>, v: crate::classify::TestVerdict, tagger: &T
         message,
         base_message,
         message_diff,
+        suspect_environment: v.suspect_environment,
     }
 }

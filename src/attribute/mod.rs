@@ -30,7 +30,7 @@ use crate::model::{EnvFingerprint, Evidence, Status, TestResult};
 use crate::stats::binom::binomial_sf;
 use crate::stats::rates::wilson;
 use rules::RuleSet;
-use signature::{rule_text, signature, similarity};
+use signature::{signature, similarity};
 
 /// The strong kinds of evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,6 +87,21 @@ pub struct Findings {
     /// E1 came from a base run whose final result failed the same way (not only a retried
     /// attempt).
     pub known_failure_final: bool,
+    /// Each failing head run, with the rule that fired on it (for run-wide faults).
+    pub head_runs: Vec<HeadFailure>,
+    /// Rules that fired on this test's base failures.
+    pub base_rules: Vec<usize>,
+    /// The test's file, or a file of its trace, is among the changed files (veto V1).
+    pub changed_files_veto: bool,
+}
+
+/// A failing head run of a test, and the rule that fired on its failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadFailure {
+    /// The head run.
+    pub run_id: String,
+    /// Index of the rule that fired, if any.
+    pub rule: Option<usize>,
 }
 
 impl Findings {
@@ -220,11 +235,16 @@ pub fn attribute(c: &TestComparison<'_>, ctx: &Context<'_, '_>) -> Findings {
         let Some(last) = o.result.last_attempt() else {
             continue;
         };
-        match ctx.rules.first_match(&rule_text(last)) {
-            Some(i) => {
-                f.rule_hits.push(i);
-                let r = &ctx.rules.rules[i];
-                let label = format!("{} [rule {}]", r.meaning, r.name);
+        let found = ctx.rules.match_failure(last);
+        f.head_runs.push(HeadFailure {
+            run_id: o.run_id.to_string(),
+            rule: found.as_ref().map(|m| m.rule),
+        });
+        match found {
+            Some(m) => {
+                f.rule_hits.push(m.rule);
+                let r = &ctx.rules.rules[m.rule];
+                let label = format!("{} [rule {}], {}", r.meaning, r.name, m.quoted());
                 match r.strength {
                     Strength::Strong => push_unique(&mut strong_rules, label),
                     Strength::Weak => {
@@ -283,16 +303,24 @@ pub fn attribute(c: &TestComparison<'_>, ctx: &Context<'_, '_>) -> Findings {
         .collect();
     if !base_failures.is_empty() {
         let mut names = Vec::new();
-        let all = base_failures.iter().all(|o| {
-            o.result
+        let mut all = true;
+        for o in &base_failures {
+            let found = o
+                .result
                 .last_attempt()
-                .and_then(|a| ctx.rules.first_match(&rule_text(a)))
-                .is_some_and(|i| {
-                    let r = &ctx.rules.rules[i];
+                .and_then(|a| ctx.rules.match_failure(a));
+            match found {
+                Some(m) => {
+                    let r = &ctx.rules.rules[m.rule];
                     push_unique(&mut names, r.name.clone());
-                    r.strength == Strength::Strong
-                })
-        });
+                    if !f.base_rules.contains(&m.rule) {
+                        f.base_rules.push(m.rule);
+                    }
+                    all &= r.strength == Strength::Strong;
+                }
+                None => all = false,
+            }
+        }
         if all {
             f.base_infra = Some(Evidence {
                 rule: "E4".into(),
@@ -565,8 +593,8 @@ fn evidence_mass(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findings
         }
         let strong_rule = ctx
             .rules
-            .first_match(&rule_text(last))
-            .is_some_and(|i| ctx.rules.rules[i].strength == Strength::Strong);
+            .match_failure(last)
+            .is_some_and(|m| ctx.rules.rules[m.rule].strength == Strength::Strong);
         // Seen on base failing several tests the same way: a known outage pattern.
         let on_base = ctx.mass.base_signatures.get(&sig).is_some_and(|n| *n >= 2);
         let what = format!(
@@ -615,6 +643,7 @@ fn veto_changed_files(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Fin
                     "veto",
                     format!("the test's file `{file}` is among the changed files"),
                 ));
+                f.changed_files_veto = true;
                 return;
             }
         }
@@ -623,6 +652,7 @@ fn veto_changed_files(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Fin
                 "veto",
                 format!("the changed file `{path}` holds this test (by its class name)"),
             ));
+            f.changed_files_veto = true;
             return;
         }
         let in_trace = c
@@ -641,6 +671,7 @@ fn veto_changed_files(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Fin
                 "veto",
                 format!("the changed file `{path}` appears in the failure trace"),
             ));
+            f.changed_files_veto = true;
             return;
         }
     }

@@ -130,46 +130,139 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     f64::from(diff.ratio())
 }
 
-/// The text signature rules look at: the failure type, the message, and the *error lines*
-/// of the trace — never the echoed source code, so an assertion that mentions "No space left
+/// Where in a failure a rule matched, in the order the parts are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Part {
+    /// The failure type and message (the report's own one-line statement).
+    Message,
+    /// The failure body: trace, panic output, pytest's long report.
+    Trace,
+    /// Captured standard error.
+    Stderr,
+    /// Captured standard output.
+    Stdout,
+}
+
+impl Part {
+    /// "the message", "the trace", … for evidence sentences.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Message => "the message",
+            Part::Trace => "the trace",
+            Part::Stderr => "the captured stderr",
+            Part::Stdout => "the captured stdout",
+        }
+    }
+}
+
+/// How much of each part the rules read: a failure's cause is near its start or its end, and
+/// a test that printed megabytes must not make every rule scan them.
+const MESSAGE_CAP: usize = 8 << 10;
+const TRACE_CAP: usize = 32 << 10;
+const OUTPUT_CAP: usize = 16 << 10;
+
+/// The texts signature rules look at, in the order they are read: the failure type and
+/// message, then the *error lines* of the trace, then captured stderr, then stdout. Echoed
+/// source code and stack frames are never read, so an assertion that mentions "No space left
 /// on device" in its own source is not taken for a full disk.
 ///
-/// Error lines are pytest's `E   …` lines when the trace has them; otherwise the first lines
-/// of the trace (a panic message, an exception and its cause), leaving out lines that look
-/// like echoed source (`>   …`, indented code) and stack frames.
-pub fn rule_text(attempt: &Attempt) -> String {
-    let mut s = String::new();
+/// Error lines are pytest's `E   …` lines when the trace has them (every one, through chained
+/// exceptions); otherwise every line of the trace that is not echoed source (`>   …`,
+/// indented code) or a stack frame. Each part is cut at a cap; a long part keeps its first
+/// two thirds and its last third, where tracebacks and panics put their cause.
+pub fn failure_parts(attempt: &Attempt) -> Vec<(Part, String)> {
+    let mut parts = Vec::with_capacity(4);
+    let mut message = String::new();
     for part in [attempt.kind.as_deref(), attempt.message.as_deref()]
         .into_iter()
         .flatten()
     {
-        let cut: String = part.chars().take(8 << 10).collect();
-        s.push_str(&cut);
-        s.push('\n');
+        message.push_str(part);
+        message.push('\n');
+    }
+    if !message.trim().is_empty() {
+        parts.push((Part::Message, capped(&message, MESSAGE_CAP)));
     }
     if let Some(trace) = attempt.trace.as_deref() {
-        let pytest_errors: Vec<&str> = trace
-            .lines()
-            .filter(|l| l.starts_with("E ") || l == &"E")
-            .take(20)
-            .collect();
-        let lines: Vec<&str> = if pytest_errors.is_empty() {
-            trace
-                .lines()
-                .map(str::trim_end)
-                .filter(|l| !l.trim().is_empty())
-                .filter(|l| !is_source_or_frame(l))
-                .take(6)
-                .collect()
-        } else {
-            pytest_errors
-        };
-        for l in lines {
-            s.push_str(l);
-            s.push('\n');
+        let has_pytest_errors = trace.lines().any(|l| l.starts_with("E ") || l == "E");
+        let mut text = String::new();
+        for l in trace.lines().map(str::trim_end) {
+            let keep = if has_pytest_errors {
+                l.starts_with("E ")
+            } else {
+                !l.trim().is_empty() && !is_source_or_frame(l)
+            };
+            if keep {
+                text.push_str(l);
+                text.push('\n');
+            }
+        }
+        if !text.is_empty() {
+            parts.push((Part::Trace, capped(&text, TRACE_CAP)));
         }
     }
-    s
+    for (part, text) in [
+        (Part::Stderr, attempt.stderr.as_deref()),
+        (Part::Stdout, attempt.stdout.as_deref()),
+    ] {
+        if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
+            parts.push((part, capped(t, OUTPUT_CAP)));
+        }
+    }
+    parts
+}
+
+/// `text` cut to about `cap` bytes on character boundaries: its first two thirds and its last
+/// third, joined by a line `…`.
+fn capped(text: &str, cap: usize) -> String {
+    if text.len() <= cap {
+        return text.to_string();
+    }
+    let floor = |i: usize| {
+        (0..=i)
+            .rev()
+            .find(|&j| text.is_char_boundary(j))
+            .unwrap_or(0)
+    };
+    let ceil = |i: usize| {
+        (i..=text.len())
+            .find(|&j| text.is_char_boundary(j))
+            .unwrap_or(text.len())
+    };
+    let head = floor(cap * 2 / 3);
+    let tail = ceil(text.len() - cap / 3);
+    format!("{}\n…\n{}", &text[..head], &text[tail..])
+}
+
+/// The line of `text` around byte `at`, trimmed and cut to about 160 characters around it:
+/// what evidence quotes.
+pub fn quote_line(text: &str, at: usize, len: usize) -> String {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = &text[start..end];
+    let (m0, m1) = (at - start, (at - start + len).min(line.len()));
+    const WIDTH: usize = 160;
+    if line.chars().count() <= WIDTH {
+        return line.trim().to_string();
+    }
+    // Keep the match and what surrounds it.
+    let room = WIDTH.saturating_sub(line[m0..m1].chars().count()) / 2;
+    let before: String = {
+        let v: Vec<char> = line[..m0].chars().collect();
+        v[v.len().saturating_sub(room)..].iter().collect()
+    };
+    let after: String = line[m1..].chars().take(room).collect();
+    let mut q = String::new();
+    if before.len() < m0 {
+        q.push('…');
+    }
+    q.push_str(&before);
+    q.push_str(&line[m0..m1]);
+    q.push_str(&after);
+    if m1 + after.len() < line.len() {
+        q.push('…');
+    }
+    q.trim().to_string()
 }
 
 /// Echoed source code and stack frames, which say where a failure happened, not why.
@@ -245,15 +338,19 @@ mod tests {
         a.trace = Some(
             "tests/test_io.py:12: in test_write\n    raise OSError(errno.ENOSPC, \"No space left on device\")\n>   assert out == 'y'\nE   AssertionError: assert 'x' == 'y'".into(),
         );
-        let t = rule_text(&a);
-        assert!(!t.contains("No space left"), "{t}");
-        assert!(t.contains("E   AssertionError"), "{t}");
+        let t = failure_parts(&a);
+        let trace = &t.iter().find(|(p, _)| *p == Part::Trace).unwrap().1;
+        assert!(!trace.contains("No space left"), "{trace}");
+        assert!(trace.contains("E   AssertionError"), "{trace}");
         let mut p = failed(
             Some("test failure with exit code 101"),
             "thread 't' panicked at tests/a.rs:3:5",
         );
         p.trace = Some("thread 't' panicked at tests/a.rs:3:5:\nNo space left on device (os error 28)\nstack backtrace:\n   0: std::panicking".into());
-        assert!(rule_text(&p).contains("No space left"));
+        let parts = failure_parts(&p);
+        assert_eq!(parts[0].0, Part::Message);
+        assert!(parts[1].1.contains("No space left"), "{parts:?}");
+        assert!(!parts[1].1.contains("std::panicking"), "{parts:?}");
     }
 
     #[test]

@@ -20,6 +20,7 @@
 
 pub mod metric;
 pub mod pass_rate;
+pub mod run_fault;
 
 pub use metric::{MetricVerdict, classify_metric};
 
@@ -36,6 +37,10 @@ pub struct TestVerdict {
     pub change: Change,
     /// Evidence, most decisive first.
     pub evidence: Vec<Evidence>,
+    /// A regression in a head run that had a run-wide environment fault, with no cause of its
+    /// own (see [`run_fault`]): still a regression, which a gate policy may treat as
+    /// inconclusive.
+    pub suspect_environment: bool,
 }
 
 /// Classifies one test.
@@ -46,6 +51,7 @@ pub fn classify_test(c: &TestComparison<'_>, f: &Findings) -> TestVerdict {
             verdict: Verdict::Unchanged,
             change: Change::Passing,
             evidence: Vec::new(),
+            suspect_environment: false,
         };
     }
     let counts = Evidence::new(
@@ -180,6 +186,7 @@ pub fn classify_test(c: &TestComparison<'_>, f: &Findings) -> TestVerdict {
         verdict,
         change,
         evidence,
+        suspect_environment: false,
     }
 }
 

@@ -92,6 +92,9 @@ impl Render for Github {
             for reason in &r.gate.reasons {
                 writeln!(out, "::error title=regdiff gate::{}", escape_data(reason))?;
             }
+            if let Some(note) = super::gate_note(&r.gate) {
+                writeln!(out, "::notice title=regdiff gate::{}", escape_data(&note))?;
+            }
         }
         Ok(())
     }

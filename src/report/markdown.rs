@@ -70,6 +70,10 @@ impl Render for Markdown {
                     writeln!(out, "- {}", cell(reason))?;
                 }
             }
+            if let Some(note) = super::gate_note(&r.gate) {
+                writeln!(out)?;
+                writeln!(out, "Note: {}", cell(&note))?;
+            }
             writeln!(out)?;
         }
         let has_tests = r.base.tests + r.head.tests > 0;

@@ -92,6 +92,10 @@ pub struct GateOutcome {
     pub passed: bool,
     /// Why it failed, one line per failed rule.
     pub reasons: Vec<String>,
+    /// Regressions the policy counted as inconclusive (`suspect_environment =
+    /// "inconclusive"`), by id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub treated_inconclusive: Vec<String>,
 }
 
 /// A compared item.
@@ -297,6 +301,10 @@ pub struct TestItem {
     /// Word diff base → head of the failure messages, when they differ.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_diff: Option<Vec<DiffSpan>>,
+    /// A regression in a head run with a run-wide environment fault and no cause of its own
+    /// (present only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suspect_environment: bool,
 }
 
 /// Hits of one signature rule.
@@ -629,6 +637,27 @@ fn plural(v: Verdict, n: usize) -> &'static str {
         (Verdict::Inconclusive, _) => "inconclusive",
         (Verdict::Unchanged, _) => "unchanged",
     }
+}
+
+/// The gate's note on regressions it counted as inconclusive, when there are any.
+pub fn gate_note(g: &GateOutcome) -> Option<String> {
+    if g.treated_inconclusive.is_empty() {
+        return None;
+    }
+    let n = g.treated_inconclusive.len();
+    let mut names: Vec<String> = g
+        .treated_inconclusive
+        .iter()
+        .take(5)
+        .map(|i| format!("`{i}`"))
+        .collect();
+    if n > 5 {
+        names.push(format!("and {} more", n - 5));
+    }
+    Some(format!(
+        "{n} regression(s) in a head run with a run-wide environment fault and no cause of their own were counted as inconclusive ([gate] suspect_environment = \"inconclusive\"): {}",
+        names.join(", ")
+    ))
 }
 
 /// One line saying what the pass rate did, with denominators (same words in every format).

@@ -280,6 +280,9 @@ impl Render for Table {
                     writeln!(out, "  - {reason}")?;
                 }
             }
+            if let Some(note) = super::gate_note(&r.gate) {
+                writeln!(out, "  note: {note}")?;
+            }
         }
         Ok(())
     }
