@@ -172,6 +172,8 @@ fn read_options(
             InputFormat::LibtestJson => InFormat::Libtest,
             InputFormat::PytestJson => InFormat::PytestJson,
             InputFormat::Ctrf => InFormat::Ctrf,
+            InputFormat::GtestJson => InFormat::GtestJson,
+            InputFormat::CargoText => InFormat::CargoText,
         }),
         criterion_baseline: criterion_baseline.cloned(),
     }

@@ -291,6 +291,10 @@ pub enum InputFormat {
     PytestJson,
     /// CTRF JSON (ctrf.io).
     Ctrf,
+    /// Google Test JSON (`--gtest_output=json`).
+    GtestJson,
+    /// `cargo test`'s plain text output (libtest's human format).
+    CargoText,
     /// regdiff snapshot JSON.
     Snapshot,
     /// A criterion output folder.

@@ -153,7 +153,7 @@ fn detection_rejects_empty_and_unknown_files_listing_what_it_tried() {
     let (code, err) = show(None, &png);
     assert_eq!(code, 2);
     assert!(
-        err.contains("shot.png: not a known input format (tried: JUnit XML; TAP; go test -json; libtest or nextest JSON; pytest-json-report; CTRF JSON"),
+        err.contains("shot.png: not a known input format (tried: JUnit XML; TAP; go test -json; libtest or nextest JSON; cargo test text; pytest-json-report; CTRF JSON; Google Test JSON"),
         "{err}"
     );
 }

@@ -48,6 +48,7 @@ fn truth(scenario: &str) -> Value {
 fn check(
     scenario: &str,
     report: &Value,
+    by_name: bool,
     problems: &mut Vec<String>,
 ) -> (usize, usize, usize, usize) {
     let truth = truth(scenario);
@@ -61,11 +62,15 @@ fn check(
     let mut listed = std::collections::BTreeSet::new();
     let (mut env, mut named, mut suspect, mut unnamed) = (0, 0, 0, 0);
     for ch in truth["changes"].as_array().unwrap() {
-        let id = format!(
-            "{}::{}",
-            ch["classname"].as_str().unwrap(),
-            ch["name"].as_str().unwrap()
-        );
+        let id = if by_name {
+            ch["name"].as_str().unwrap().to_string()
+        } else {
+            format!(
+                "{}::{}",
+                ch["classname"].as_str().unwrap(),
+                ch["name"].as_str().unwrap()
+            )
+        };
         listed.insert(id.clone());
         let Some(item) = items.get(&id) else {
             problems.push(format!("{scenario}: {id} is missing from the report"));
@@ -104,6 +109,11 @@ fn check(
     }
     for id in truth["still_failing"].as_array().unwrap() {
         let id = id.as_str().unwrap();
+        let id = if by_name {
+            id.rsplit("::").next().unwrap()
+        } else {
+            id
+        };
         listed.insert(id.to_string());
         match items.get(id) {
             Some(i) if i["verdict"] == "unchanged" && i["change"] == "still_failing" => {}
@@ -135,7 +145,7 @@ fn failures_that_name_the_fault_are_environmental_and_the_rest_suspect_regressio
             &dir.join("head/run-1.xml"),
             &["--gate"],
         );
-        let (e, n, sus, u) = check(s, &report, &mut problems);
+        let (e, n, sus, u) = check(s, &report, false, &mut problems);
         println!(
             "{s}: {e} of {n} failures naming the fault environmental; {sus} of {u} without a cause suspect regressions"
         );
@@ -153,6 +163,23 @@ fn failures_that_name_the_fault_are_environmental_and_the_rest_suspect_regressio
         totals.1 >= 30 && totals.3 >= 15,
         "the fixtures hold both kinds"
     );
+}
+
+/// The same runs read from `cargo test`'s plain text output give the same verdicts.
+#[test]
+fn cargo_test_text_output_gives_the_same_verdicts() {
+    let mut problems = Vec::new();
+    for s in ["rust/erofs", "rust/diskfull"] {
+        let dir = root().join(s);
+        let (_, report) = compare(
+            &dir.join("base/run-1.txt"),
+            &dir.join("head/run-1.txt"),
+            &[],
+        );
+        let (e, n, sus, u) = check(s, &report, true, &mut problems);
+        assert_eq!((e, sus), (n, u), "{s}");
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// `[gate] suspect_environment = "inconclusive"` counts the suspect regressions as

@@ -645,3 +645,255 @@ fn ctrf_and_nextest_edge_cases_from_review() {
     assert_eq!(s.tests[0].duration_s, None);
     common::round_trips(&s);
 }
+
+#[test]
+fn gtest_json_matches_its_console_and_its_xml() {
+    // Console: 13 tests ran: 8 passed, 1 skipped, 4 failed; "YOU HAVE 1 DISABLED TEST".
+    // regdiff reads the disabled test as skipped, as gtest's XML does.
+    let s = read("gtest-json/gtest.json");
+    assert_eq!(
+        counts(&s),
+        BTreeMap::from([("failed", 4), ("passed", 8), ("skipped", 2)])
+    );
+    let console = std::fs::read_to_string(fixture("gtest-json/console.txt")).unwrap();
+    for id in [
+        "Arith.WrongSum",
+        "Arith.TwoFailures",
+        "Strings.AssertNotEmptyFails",
+        "Small/IsEven.Check/2",
+    ] {
+        assert!(console.contains(&format!("[  FAILED  ] {id}")), "{id}");
+        let (class, name) = id.split_once('.').unwrap();
+        assert_eq!(
+            get(&s, &format!("{class}::{name}")).status,
+            Status::Failed,
+            "{id}"
+        );
+    }
+    // Both failed assertions of one test are in its message.
+    let two = get(&s, "Arith::TwoFailures");
+    let m = two.attempts[0].message.as_deref().unwrap();
+    assert!(
+        m.contains("first failure") && m.contains("second failure"),
+        "{m}"
+    );
+    assert_eq!(
+        (two.file.as_deref(), two.line),
+        (Some("sample_test.cc"), Some(25))
+    );
+    let disabled = get(&s, "Arith::DISABLED_NotReadyYet");
+    assert_eq!(disabled.status, Status::Skipped);
+    assert!(
+        disabled.attempts[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("disabled")
+    );
+    assert_eq!(get(&s, "Arith::SkippedOnPurpose").status, Status::Skipped);
+    let p = get(&s, "Small/IsEven::Check/2");
+    assert_eq!(
+        p.properties.get("value_param").map(String::as_str),
+        Some("7")
+    );
+    assert_eq!(get(&s, "Arith::AddsNegative").duration_s, Some(0.012));
+    assert_eq!(s.run.time.as_deref(), Some("2026-12-02T15:17:54Z"));
+    // The XML of the same run gives the same tests with the same outcomes.
+    let x = read("gtest-json/gtest.xml");
+    let outcomes = |s: &Snapshot| -> BTreeMap<String, Status> {
+        s.tests.iter().map(|t| (t.id.clone(), t.status)).collect()
+    };
+    assert_eq!(outcomes(&s), outcomes(&x));
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    common::round_trips(&s);
+}
+
+#[test]
+fn cargo_test_text_matches_its_summary_lines_and_the_nextest_junit_of_the_same_run() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/env_faults/rust");
+    for run in ["erofs/base", "erofs/head", "diskfull/head"] {
+        let txt = base.join(run).join("run-1.txt");
+        let s = read_path(&txt, ReadOptions::default()).unwrap().remove(0);
+        // Each binary's `test result:` line, summed.
+        let text = std::fs::read_to_string(&txt).unwrap();
+        let mut declared = [0usize; 3];
+        for l in text.lines().filter(|l| l.starts_with("test result: ")) {
+            for (i, word) in ["passed", "failed", "ignored"].iter().enumerate() {
+                let n = l
+                    .split(';')
+                    .find(|p| p.trim_end().ends_with(word))
+                    .and_then(|p| p.split_whitespace().rev().nth(1))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap();
+                declared[i] += n;
+            }
+        }
+        let c = counts(&s);
+        let got = [
+            c.get("passed").copied().unwrap_or(0),
+            c.get("failed").copied().unwrap_or(0),
+            c.get("skipped").copied().unwrap_or(0),
+        ];
+        assert_eq!(got, declared, "{run}");
+        // The nextest JUnit of the same run: the same tests, by name, with the same outcomes.
+        let junit = read_path(&base.join(run).join("run-1.xml"), ReadOptions::default())
+            .unwrap()
+            .remove(0);
+        let by_name = |s: &Snapshot| -> BTreeMap<String, Status> {
+            s.tests.iter().map(|t| (t.name.clone(), t.status)).collect()
+        };
+        assert_eq!(by_name(&s), by_name(&junit), "{run}");
+        assert!(
+            s.tests.iter().all(|t| t.id == t.name),
+            "ids are the test names"
+        );
+        common::round_trips(&s);
+    }
+    // A failure keeps its panic message and its block; the doc-test harness that could not
+    // start on a read-only TMPDIR is a warning with its line, not a test.
+    let s = read_path(&base.join("erofs/head/run-1.txt"), ReadOptions::default())
+        .unwrap()
+        .remove(0);
+    let t = s
+        .tests
+        .iter()
+        .find(|t| t.name == "append_and_read_back")
+        .unwrap();
+    assert_eq!(t.suite.as_deref(), Some("roll"));
+    let a = &t.attempts[0];
+    assert!(
+        a.message.as_deref().unwrap().contains("ReadOnlyFilesystem"),
+        "{a:?}"
+    );
+    assert!(
+        a.trace
+            .as_deref()
+            .unwrap()
+            .starts_with("thread 'append_and_read_back'"),
+        "{a:?}"
+    );
+    let lib = s
+        .tests
+        .iter()
+        .find(|t| t.name == "kv::tests::scratch_store_roundtrip")
+        .unwrap();
+    assert_eq!(lib.suite.as_deref(), Some("rollstore"));
+    assert!(
+        s.warnings.iter().any(|w| w.contains("run-1.txt:199: cargo reported an error outside any test: error: failed to create temporary directory")),
+        "{:?}",
+        s.warnings
+    );
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+}
+
+#[test]
+fn cargo_test_text_of_a_crashed_binary_keeps_its_started_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::write(
+        dir.path(),
+        "crash.txt",
+        "     Running tests/a.rs (target/debug/deps/a-0123456789abcdef)\n\nrunning 3 tests\ntest first ... ok\ntest second ... \nerror: test failed, to rerun pass `--test a`\n\nCaused by:\n  process didn't exit successfully: `/x/target/debug/deps/a-0123456789abcdef` (signal: 11, SIGSEGV: invalid memory reference)\n",
+    );
+    let s = read_path(&out, ReadOptions::default()).unwrap().remove(0);
+    assert_eq!(get(&s, "first").status, Status::Passed);
+    let second = get(&s, "second");
+    assert_eq!(second.status, Status::Errored);
+    assert!(
+        second.attempts[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("SIGSEGV"),
+        "{second:?}"
+    );
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("announced 3 tests but reported 2")),
+        "{:?}",
+        s.warnings
+    );
+}
+
+#[test]
+fn jest_junit_todo_cases_are_counted_as_jest_counts_them_where_the_file_tells() {
+    // jest: `Tests: 1 failed, 1 skipped, 1 todo, 4 passed, 7 total`: the one empty zero-time
+    // case the suite's count leaves out is the todo.
+    let s = read("junit/jest-junit.xml");
+    assert_eq!(
+        get(&s, "Calculator divide handles BigInt").status,
+        Status::Skipped
+    );
+    assert_eq!(
+        counts(&s),
+        BTreeMap::from([("failed", 1), ("passed", 4), ("skipped", 2)])
+    );
+    // jest: `Tests: 1 failed, 2 skipped, 3 todo, 4 passed, 10 total`. Here six empty cases
+    // have time 0 and the file does not say which three are todo: they stay passes, and the
+    // warning says so with jest's count.
+    let s = read("jest-junit-todo/jest-junit.xml");
+    let c = console_counts("jest-junit-todo/console.txt", "Tests:");
+    assert_eq!(s.tests.len() as u64, c["total"]);
+    assert_eq!(counts(&s)["failed"] as u64, c["failed"]);
+    assert_eq!(counts(&s)["skipped"] as u64, c["skipped"]);
+    assert_eq!(counts(&s)["passed"] as u64, c["passed"] + c["todo"]);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("cannot be told from passes") && w.contains("counts 3 as todo")),
+        "{:?}",
+        s.warnings
+    );
+}
+
+#[test]
+fn perl_tap_with_todo_skip_and_subtests_matches_prove() {
+    // prove: `Tests: 10 Failed: 2`, `Failed tests: 2, 8`, `TODO passed: 4`, 3 skipped.
+    for file in ["tap/todo.tap", "tap/todo.stdout.tap"] {
+        let s = read(file);
+        let top = |t: &regdiff::model::TestResult| -> String {
+            match t.classname.as_deref().and_then(|c| c.split_once(" > ")) {
+                Some((_, group)) => group.split(" > ").next().unwrap().to_string(),
+                None => t.name.clone(),
+            }
+        };
+        let points: std::collections::BTreeSet<String> = s.tests.iter().map(top).collect();
+        assert_eq!(points.len(), 10, "{file}: {points:?}");
+        let failing: std::collections::BTreeSet<String> = s
+            .tests
+            .iter()
+            .filter(|t| t.status.is_failure())
+            .map(top)
+            .collect();
+        assert_eq!(failing.len(), 2, "{file}: {failing:?}");
+        assert!(
+            failing.iter().any(|f| f.contains("arithmetic is wrong")),
+            "{failing:?}"
+        );
+        assert!(
+            failing.iter().any(|f| f.contains("nested group")),
+            "{failing:?}"
+        );
+        // TODO points (3, 4, 7) are neither failures nor passes; skips (5, 6, 9) are skipped.
+        let skipped = s
+            .tests
+            .iter()
+            .filter(|t| t.status == Status::Skipped)
+            .count();
+        assert_eq!(skipped, 6, "{file}: 3 skipped + 3 TODO");
+        let todo_passed = s
+            .tests
+            .iter()
+            .find(|t| t.name.contains("todo passes unexpectedly"))
+            .unwrap();
+        assert!(
+            todo_passed.attempts[0]
+                .message
+                .as_deref()
+                .unwrap()
+                .contains("passed"),
+            "{todo_passed:?}"
+        );
+        common::round_trips(&s);
+    }
+}

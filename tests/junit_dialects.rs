@@ -78,7 +78,7 @@ fn every_fixture_reads_as_its_producer_reported() {
         // file says; the console's counts are moved accordingly, never guessed.
         let extras = &want["extras"];
         let retries_hidden = extras["retries_visible_in_file"] == Value::Bool(false);
-        let as_written: BTreeMap<String, String> = extras
+        let mut as_written: BTreeMap<String, String> = extras
             .get("statuses_as_written")
             .and_then(Value::as_object)
             .map(|m| {
@@ -87,6 +87,13 @@ fn every_fixture_reads_as_its_producer_reported() {
                     .collect()
             })
             .unwrap_or_default();
+        // A jest todo is told apart when its suite's `tests` count leaves out exactly the
+        // empty zero-time cases: then the console's status is expected.
+        if snap.warnings.iter().any(|w| w.contains("read as todo")) {
+            for id in extras["todo"].as_array().into_iter().flatten() {
+                as_written.remove(id.as_str().unwrap());
+            }
+        }
         let (tests, passed, failed, errored, skipped, total_attempts) = if qualified {
             (4, 3, 1, 0, 0, 4)
         } else {

@@ -273,7 +273,7 @@ impl Reader {
 }
 
 /// The panic message in libtest's captured output: the line after `panicked at …:`.
-fn panic_message(stdout: &str) -> Option<String> {
+pub(super) fn panic_message(stdout: &str) -> Option<String> {
     let mut lines = stdout.lines();
     while let Some(l) = lines.next() {
         if l.contains("panicked at") {
