@@ -484,6 +484,9 @@ pub enum Change {
     Added,
     /// Only on base.
     Removed,
+    /// Only on base under one name and only on head under a near-identical one: probably
+    /// renamed (see `compare::renames`).
+    Renamed,
     /// Ran on base, skipped on head: its signal is lost.
     Skipped,
     /// Skipped on both sides.
@@ -512,6 +515,7 @@ impl Change {
             Change::FailsLess => "fails_less",
             Change::Added => "added",
             Change::Removed => "removed",
+            Change::Renamed => "renamed",
             Change::Skipped => "skipped",
             Change::StillSkipped => "still_skipped",
             Change::Unskipped => "unskipped",

@@ -6,7 +6,7 @@
 //! knows nothing of `classify`, `classify` nothing of `report`. Per-test work runs on rayon;
 //! every collection is ordered by id, so the result does not depend on the number of threads.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
@@ -19,6 +19,7 @@ use crate::classify::classify_test;
 use crate::classify::{pass_rate, run_fault};
 use crate::compare::cases::{TestComparison, compare_test};
 use crate::compare::metrics;
+use crate::compare::renames;
 use crate::config::{Config, Strength};
 use crate::gate;
 use crate::model::{Change, Summary, Verdict};
@@ -98,19 +99,40 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
     // verdict's bucket, so each is built and moved once.
     let mut buckets: Vec<Vec<Item>> = (0..Verdict::ALL.len()).map(|_| Vec::new()).collect();
     buckets[rank(Verdict::Unchanged)].reserve(comparisons.len());
-    for (c, (v, f)) in comparisons.iter().zip(&judged) {
-        for &i in &f.rule_hits {
-            hits[i] += 1;
+    // Probable renames: the removed test is shown within the added one.
+    let renames = renames::find(&comparisons);
+    let mut renamed_from: HashMap<usize, usize> = HashMap::new();
+    let mut merged: HashSet<usize> = HashSet::new();
+    for r in &renames {
+        renamed_from.insert(r.added, r.removed);
+        merged.insert(r.removed);
+    }
+    for (i, (c, (v, f))) in comparisons.iter().zip(&judged).enumerate() {
+        for &h in &f.rule_hits {
+            hits[h] += 1;
+        }
+        if merged.contains(&i) {
+            continue;
+        }
+        let mut v = v.clone();
+        let from = renamed_from.get(&i).map(|&r| &comparisons[r]);
+        if let Some(old) = from {
+            note_rename(&mut v, c, old);
         }
         summary.add(v.verdict);
-        buckets[rank(v.verdict)].push(Item::Test(test_item(c, v.clone(), &tagger)));
+        let mut item = test_item(c, v, &tagger);
+        item.renamed_from = from.map(|o| o.id.to_string());
+        buckets[rank(item.verdict)].push(Item::Test(item));
     }
     let verdicts: Vec<_> = comparisons
         .iter()
         .zip(&judged)
         .map(|(c, (v, _))| (c, v.verdict))
         .collect();
-    let (pass_rate, suites) = pass_rate::compute(&verdicts, alpha);
+    let (mut pass_rate, suites) = pass_rate::compute(&verdicts, alpha);
+    pass_rate.renamed = renames.len();
+    pass_rate.added -= renames.len();
+    pass_rate.removed -= renames.len();
 
     let mut warnings = inputs.warnings.clone();
     for (side, runs) in [("base", &inputs.base), ("head", &inputs.head)] {
@@ -256,6 +278,34 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         None => gate::evaluate(&report, &crate::config::GatePolicy::default(), false),
     };
     report
+}
+
+/// A probable rename on the added test's verdict: an unchanged added test becomes
+/// `renamed`; a failing one keeps its verdict, with the rename and the old test's base
+/// outcome named.
+fn note_rename(
+    v: &mut crate::classify::TestVerdict,
+    new: &TestComparison<'_>,
+    old: &TestComparison<'_>,
+) {
+    let how = format!(
+        "renamed (probably) from `{}`: same suite, class and parameters, near-identical name; the old test on base: {}",
+        old.id,
+        old.base.describe()
+    );
+    if v.verdict == Verdict::Unchanged && new.change == Change::Added {
+        v.change = Change::Renamed;
+        let mut detail = how;
+        if old.base.failures() > 0 {
+            detail.push_str(
+                " (it failed there; under its new name it passes: a rename is not a fix)",
+            );
+        }
+        v.evidence
+            .push(crate::model::Evidence::new("renamed", detail));
+    } else {
+        v.evidence.push(crate::model::Evidence::new("renamed", how));
+    }
 }
 
 /// Report order: regressions first, unchanged last.
@@ -414,6 +464,7 @@ fn test_item(c: &TestComparison<'_>, v: crate::classify::TestVerdict, tagger: &T
         message,
         base_message,
         message_diff,
+        renamed_from: None,
         suspect_environment: v.suspect_environment,
     }
 }

@@ -672,3 +672,106 @@ fn defect_15_help_config_and_messages() {
     assert!(text.contains("title=regdiff inconclusive%3A x::"), "{text}");
     assert!(!text.contains("(none)"), "{text}");
 }
+
+/// A probable rename is one item, never a regression or a fix by itself; a renamed test that
+/// now fails is still a failing test, with the rename named; ambiguous pairs are not paired.
+#[test]
+fn renames_are_shown_once_and_never_excuse_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = |name: &str, body: &str| {
+        format!(
+            "<testcase classname=\"tests.test_api\" name=\"{name}\" time=\"0.01\">{body}</testcase>"
+        )
+    };
+    let fail = "<failure message=\"assert 1 == 2\">assert 1 == 2</failure>";
+    let suite = |cases: &[String]| {
+        format!(
+            "<testsuite name=\"s\" tests=\"{}\">{}</testsuite>",
+            cases.len(),
+            cases.join("")
+        )
+    };
+    let base = common::write(
+        dir.path(),
+        "base.xml",
+        &suite(&[
+            case("test_login_ok", ""),
+            case("test_parse_headers", ""),
+            case("test_a_value", ""),
+            case("test_b_value", ""),
+            case("test_keep", ""),
+        ]),
+    );
+    let head = common::write(
+        dir.path(),
+        "head.xml",
+        &suite(&[
+            // A passing rename.
+            case("test_login_ok_with_token", ""),
+            // A rename that now fails.
+            case("test_parse_header", fail),
+            // Two removed tests alike and one added: ambiguous, not paired.
+            case("test_c_value", ""),
+            case("test_keep", ""),
+        ]),
+    );
+    let out = common::regdiff(dir.path())
+        .args(["compare", "--no-history", "--format", "json"])
+        .arg(&base)
+        .arg(&head)
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let item = |id: &str| {
+        r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+    };
+    let ok = item("tests.test_api::test_login_ok_with_token").unwrap();
+    assert_eq!(ok["change"], "renamed", "{ok}");
+    assert_eq!(ok["verdict"], "unchanged");
+    assert_eq!(ok["renamed_from"], "tests.test_api::test_login_ok");
+    assert!(
+        item("tests.test_api::test_login_ok").is_none(),
+        "the old id is within the new one"
+    );
+    let broke = item("tests.test_api::test_parse_header").unwrap();
+    assert_eq!(broke["verdict"], "regression", "{broke}");
+    assert_eq!(broke["renamed_from"], "tests.test_api::test_parse_headers");
+    assert!(
+        broke["evidence"]
+            .to_string()
+            .contains("renamed (probably) from"),
+        "{broke}"
+    );
+    for id in ["test_a_value", "test_b_value"] {
+        assert_eq!(
+            item(&format!("tests.test_api::{id}")).unwrap()["change"],
+            "removed"
+        );
+    }
+    assert_eq!(
+        item("tests.test_api::test_c_value").unwrap()["change"],
+        "added"
+    );
+    assert_eq!(r["pass_rate"]["renamed"], 2);
+    assert_eq!(r["pass_rate"]["added"], 1);
+    assert_eq!(r["pass_rate"]["removed"], 2);
+    // The table lists the passing rename with both names.
+    let out = common::regdiff(dir.path())
+        .args(["compare", "--no-history"])
+        .arg(&base)
+        .arg(&head)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Renamed tests (probably) (1)"), "{text}");
+    assert!(
+        text.contains("tests.test_api::test_login_ok → tests.test_api::test_login_ok_with_token"),
+        "{text}"
+    );
+    assert!(text.contains("2 renamed (probably)"), "{text}");
+}

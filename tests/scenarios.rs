@@ -7,7 +7,8 @@
 //! * IMPROVEMENT → improvement; FLAKY → environmental (flaky);
 //! * ENVIRONMENTAL → environmental where the evidence allows it; when it does not (a timeout
 //!   alone is only a weak signal) the regression must name the possible cause;
-//! * ADDED, REMOVED, RENAMED, NEWLY_SKIPPED → never regression or improvement;
+//! * ADDED, REMOVED, RENAMED, NEWLY_SKIPPED → never regression or improvement; RENAMED is
+//!   shown as renamed (probably) from the truth's old id, and the old id is not an item;
 //! * tests the truth does not list did not change → unchanged; A/A → no regression at all.
 //!
 //! The confusion matrix (truth label × verdict) is printed (`cargo test -- --nocapture`).
@@ -144,11 +145,17 @@ fn every_scenario_matches_its_truth() {
                     change["name"].as_str().unwrap()
                 );
                 if let Some(from) = change.get("renamed_from") {
-                    listed.insert(format!(
+                    let old = format!(
                         "{}::{}",
                         from["classname"].as_str().unwrap(),
                         from["name"].as_str().unwrap()
-                    ));
+                    );
+                    if items.contains_key(&old) {
+                        failures.push(format!(
+                            "{name}: `{old}` was renamed: it is shown within its new id, not as an item of its own"
+                        ));
+                    }
+                    listed.insert(old);
                 }
                 listed.insert(id.clone());
                 let label = change["label"].as_str().unwrap();
@@ -193,6 +200,22 @@ fn every_scenario_matches_its_truth() {
                                 "expected environmental, or a regression that names its possible cause",
                             )),
                         }
+                    }
+                    "RENAMED"
+                        if change_kind != "renamed"
+                            || item["renamed_from"].as_str()
+                                != change
+                                    .get("renamed_from")
+                                    .map(|f| {
+                                        format!(
+                                            "{}::{}",
+                                            f["classname"].as_str().unwrap(),
+                                            f["name"].as_str().unwrap()
+                                        )
+                                    })
+                                    .as_deref() =>
+                    {
+                        failures.push(fail("expected renamed (probably), from the truth's old id"))
                     }
                     "ADDED" | "REMOVED" | "RENAMED" | "NEWLY_SKIPPED"
                         if verdict == "regression" || verdict == "improvement" =>

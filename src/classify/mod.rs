@@ -62,6 +62,8 @@ pub fn classify_test(c: &TestComparison<'_>, f: &Findings) -> TestVerdict {
     let (verdict, change) = match c.change {
         Change::Passing => (Verdict::Unchanged, Change::Passing),
         Change::StillSkipped => (Verdict::Unchanged, Change::StillSkipped),
+        // Set on items after classification (`compare::renames`), never on a comparison.
+        Change::Renamed => (Verdict::Unchanged, Change::Renamed),
         Change::Removed => {
             if c.base.failures() > 0 {
                 evidence.push(Evidence::new(

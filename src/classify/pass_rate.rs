@@ -49,6 +49,8 @@ pub struct PassRate {
     pub added: usize,
     /// Tests only on base.
     pub removed: usize,
+    /// Pairs of a removed and an added test that were probably renamed (counted in neither).
+    pub renamed: usize,
     /// Tests run on base and skipped on head.
     pub newly_skipped: usize,
     /// Tests skipped on base and run on head.

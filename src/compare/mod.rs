@@ -6,3 +6,4 @@
 
 pub mod cases;
 pub mod metrics;
+pub mod renames;

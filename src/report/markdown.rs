@@ -145,7 +145,7 @@ impl Render for Markdown {
             for (title, ids) in super::coverage_lists(r) {
                 writeln!(out)?;
                 writeln!(out, "<details><summary>{title} ({})</summary>\n", ids.len())?;
-                for id in ids {
+                for id in &ids {
                     writeln!(out, "- {}", code(id))?;
                 }
                 writeln!(out, "\n</details>")?;

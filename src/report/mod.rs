@@ -301,6 +301,10 @@ pub struct TestItem {
     /// Word diff base → head of the failure messages, when they differ.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_diff: Option<Vec<DiffSpan>>,
+    /// The base test this one was probably renamed from (`change: renamed`, or a failing
+    /// renamed test).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     /// A regression in a head run with a run-wide environment fault and no cause of its own
     /// (present only when true).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -398,8 +402,18 @@ pub fn test_groups(r: &Report, show_unchanged: bool) -> Vec<(Verdict, Vec<&TestI
 
 /// Tests listed by name only (unchanged, but part of the coverage story): added, removed and
 /// unskipped tests with an unchanged verdict. Returns (title, ids) for the non-empty lists.
-pub fn coverage_lists(r: &Report) -> Vec<(&'static str, Vec<&str>)> {
+pub fn coverage_lists(r: &Report) -> Vec<(&'static str, Vec<String>)> {
     let mut lists = Vec::new();
+    let renamed: Vec<String> = r
+        .items
+        .iter()
+        .filter_map(Item::as_test)
+        .filter(|t| t.verdict == Verdict::Unchanged && t.change == Change::Renamed)
+        .map(|t| format!("{} → {}", t.renamed_from.as_deref().unwrap_or("?"), t.id))
+        .collect();
+    if !renamed.is_empty() {
+        lists.push(("Renamed tests (probably)", renamed));
+    }
     for (title, change) in [
         ("Added tests (passing)", Change::Added),
         ("Removed tests", Change::Removed),
@@ -408,12 +422,12 @@ pub fn coverage_lists(r: &Report) -> Vec<(&'static str, Vec<&str>)> {
             Change::Unskipped,
         ),
     ] {
-        let ids: Vec<&str> = r
+        let ids: Vec<String> = r
             .items
             .iter()
             .filter_map(Item::as_test)
             .filter(|t| t.verdict == Verdict::Unchanged && t.change == change)
-            .map(|t| t.id.as_str())
+            .map(|t| t.id.clone())
             .collect();
         if !ids.is_empty() {
             lists.push((title, ids));
@@ -682,8 +696,13 @@ pub fn pass_rate_sentence(p: &PassRate) -> String {
 
 /// One line about the denominators: both sides' own counts, what was added, removed, skipped.
 pub fn coverage_sentence(p: &PassRate) -> String {
+    let renamed = if p.renamed > 0 {
+        format!(", {} renamed (probably)", p.renamed)
+    } else {
+        String::new()
+    };
     format!(
-        "base ran {} tests, {} passed; head ran {}, {} passed; {} in common; {} added, {} removed, {} newly skipped",
+        "base ran {} tests, {} passed; head ran {}, {} passed; {} in common; {} added, {} removed{renamed}, {} newly skipped",
         p.base_tests,
         fmt_rate(&p.base_all),
         p.head_tests,

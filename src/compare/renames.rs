@@ -1,0 +1,147 @@
+//! Probable renames: a test that is only on base and one that is only on head, in the same
+//! place, with the same parameters and near-identical names.
+//!
+//! A rename is a change of the test set, not of the code's behaviour: the pair is shown as
+//! one item, "renamed (probably)", and is never a regression or a fix by itself (a renamed
+//! test that now fails is still judged as a failing test, with the rename named).
+//!
+//! Two tests pair when
+//! * their suite, class name and file (when both sides give one) are the same,
+//! * their parameters (the `[…]` part of a name) are the same, and
+//! * their names are near-identical: a character similarity of at least 0.8 (`test_parse` →
+//!   `test_parses`, `test_values_empty` → `test_values_empty_renamed`), or one name extends
+//!   the other at a word boundary with at least 8 characters in common (`test_new` →
+//!   `test_new_identifier`);
+//! * and the pairing is unambiguous both ways: the removed test has exactly one such
+//!   candidate among the added ones, and the added test exactly one among the removed. Where
+//!   several would do, nothing is paired, and they stay added and removed.
+
+use std::collections::HashMap;
+
+use super::cases::TestComparison;
+use crate::model::Change;
+
+/// A probable rename: indices into the comparisons.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rename {
+    /// The test only on base.
+    pub removed: usize,
+    /// The test only on head.
+    pub added: usize,
+    /// Character similarity of the two names (0–1).
+    pub similarity: f64,
+}
+
+/// Shortest common part for a name that extends another at a word boundary.
+const MIN_SHARED: usize = 8;
+/// Character similarity above which two names are near-identical.
+const MIN_SIMILARITY: f64 = 0.8;
+
+/// The probable renames among the comparisons, in the order of the added tests.
+pub fn find(comparisons: &[TestComparison<'_>]) -> Vec<Rename> {
+    let mut removed: HashMap<Place<'_>, Vec<usize>> = HashMap::new();
+    for (i, c) in comparisons.iter().enumerate() {
+        if c.change == Change::Removed {
+            removed.entry(place(c)).or_default().push(i);
+        }
+    }
+    if removed.is_empty() {
+        return Vec::new();
+    }
+    // Candidates of each added test, and how many added tests each removed one could be.
+    let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
+    let mut wanted: HashMap<usize, usize> = HashMap::new();
+    for (a, c) in comparisons.iter().enumerate() {
+        if c.change != Change::Added {
+            continue;
+        }
+        let Some(group) = removed.get(&place(c)) else {
+            continue;
+        };
+        let cands: Vec<(usize, f64)> = group
+            .iter()
+            .filter(|&&r| same_file(&comparisons[r], c))
+            .filter_map(|&r| near(params(comparisons[r].name).0, params(c.name).0).map(|s| (r, s)))
+            .collect();
+        for &(r, _) in &cands {
+            *wanted.entry(r).or_default() += 1;
+        }
+        if let [(r, s)] = cands.as_slice() {
+            pairs.push((a, *r, *s));
+        }
+    }
+    pairs
+        .into_iter()
+        .filter(|(_, r, _)| wanted.get(r) == Some(&1))
+        .map(|(added, removed, similarity)| Rename {
+            removed,
+            added,
+            similarity,
+        })
+        .collect()
+}
+
+/// Where a test lives: suite, class name, parameters.
+type Place<'a> = (Option<&'a str>, Option<&'a str>, &'a str);
+
+fn place<'a>(c: &TestComparison<'a>) -> Place<'a> {
+    (c.suite, c.classname, params(c.name).1)
+}
+
+/// A name split into (name, parameters): `test_x[1-a]` → (`test_x`, `[1-a]`).
+fn params(name: &str) -> (&str, &str) {
+    match name.find('[') {
+        Some(i) if name.ends_with(']') => (&name[..i], &name[i..]),
+        _ => (name, ""),
+    }
+}
+
+fn same_file(a: &TestComparison<'_>, b: &TestComparison<'_>) -> bool {
+    match (a.file, b.file) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
+/// The similarity of two names when they are near-identical (see the module documentation).
+fn near(a: &str, b: &str) -> Option<f64> {
+    if a == b || a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let ratio = f64::from(
+        similar::TextDiff::configure()
+            .timeout(std::time::Duration::from_millis(5))
+            .diff_chars(a, b)
+            .ratio(),
+    );
+    if ratio >= MIN_SIMILARITY {
+        return Some(ratio);
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let boundary = |c: Option<char>| c.is_some_and(|c| matches!(c, '_' | '-' | ' ' | '.' | ':'));
+    let extends = short.len() >= MIN_SHARED
+        && ((long.starts_with(short) && boundary(long[short.len()..].chars().next()))
+            || (long.ends_with(short)
+                && boundary(long[..long.len() - short.len()].chars().next_back())));
+    extends.then_some(ratio)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_identical_names() {
+        assert!(near("test_values_empty", "test_values_empty_renamed").is_some());
+        assert!(near("test_new", "test_new_identifier").is_some());
+        assert!(near("test_parse", "test_parses").is_some());
+        assert!(near("testParse", "testParses").is_some());
+        // Too short to call an extension, and too different.
+        assert!(near("test", "test_everything").is_none());
+        assert!(near("test_login", "test_logout_clears_session").is_none());
+        assert!(near("test_add", "test_sub").is_none());
+        assert!(near("same", "same").is_none());
+        assert_eq!(params("t[a-1]"), ("t", "[a-1]"));
+        assert_eq!(params("t"), ("t", ""));
+    }
+}
