@@ -103,6 +103,7 @@ fn every_scenario_matches_its_truth() {
     let mut total = Matrix::default();
     let mut failures: Vec<String> = Vec::new();
     let mut scenario_count = 0;
+    let mut strong_named = 0;
     for project in ["jinja2", "semver"] {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join(project))
             .unwrap()
@@ -134,6 +135,33 @@ fn every_scenario_matches_its_truth() {
                 let v = m["verdict"].as_str().unwrap();
                 if v == "regression" || v == "improvement" {
                     failures.push(format!("{name}: metric {} judged {v}", m["id"]));
+                }
+            }
+            // Every head failure whose text (message, trace, captured output) names a strong
+            // infrastructure rule is environmental, unless it was already failing on base.
+            let rules = regdiff::attribute::rules::RuleSet::build(&[], true);
+            for run in runs(&dir.join("head")) {
+                let snap = regdiff::ingest::read_path(&run, Default::default())
+                    .unwrap()
+                    .remove(0);
+                for t in snap.tests.iter().filter(|t| t.status.is_failure()) {
+                    let Some(m) = t.last_attempt().and_then(|a| rules.match_failure(a)) else {
+                        continue;
+                    };
+                    if rules.rules[m.rule].strength != regdiff::config::Strength::Strong {
+                        continue;
+                    }
+                    strong_named += 1;
+                    let verdict = items.get(&t.id).map(|i| i["verdict"].as_str().unwrap());
+                    let change = items.get(&t.id).map(|i| i["change"].as_str().unwrap());
+                    if verdict != Some("environmental") && change != Some("still_failing") {
+                        failures.push(format!(
+                            "{name}: {} names `{}` ({}) but is {verdict:?}",
+                            t.id,
+                            rules.rules[m.rule].name,
+                            m.quoted()
+                        ));
+                    }
                 }
             }
             let mut listed = std::collections::BTreeSet::new();
@@ -268,6 +296,7 @@ fn every_scenario_matches_its_truth() {
         }
     }
     total.print(&format!("all {scenario_count} scenarios"));
+    println!("{strong_named} head failure(s) name a strong infrastructure rule");
     assert_eq!(scenario_count, 14);
     assert!(
         failures.is_empty(),
