@@ -267,3 +267,45 @@ fn a_real_regression_in_a_faulted_run_stays_a_regression() {
     assert_eq!(item["verdict"], "regression", "{item}");
     assert_eq!(item["suspect_environment"], true, "{item}");
 }
+
+/// The new formats go through the store like any other: recorded, then compared by selector.
+#[test]
+fn cargo_text_and_gtest_json_round_trip_through_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let store_arg = store.display().to_string();
+    let gtest =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/gtest-json/gtest.json");
+    let text = root().join("rust/erofs/base/run-1.txt");
+    for (file, branch, executed) in [(&gtest, "gtest", 12), (&text, "cargo", 30)] {
+        let (code, _, err) = common::run_in_process(
+            [
+                "regdiff",
+                "record",
+                &file.display().to_string(),
+                "--branch",
+                branch,
+                "--commit",
+                "abc1234",
+                "--store",
+                &store_arg,
+            ]
+            .map(String::from)
+            .to_vec(),
+        );
+        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+        let (code, report) = compare(Path::new(branch), file, &["--store", &store_arg]);
+        assert_eq!(code, 0);
+        let tests = report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "test")
+            .count();
+        assert!(tests >= 14, "{branch}: {tests}");
+        assert_eq!(report["summary"]["regression"], 0, "{branch}");
+        assert_eq!(report["summary"]["environmental"], 0, "{branch}");
+        // Every executed test is common to the stored run and the file: nothing was lost.
+        assert_eq!(report["pass_rate"]["common"], executed, "{branch}");
+    }
+}
