@@ -309,3 +309,32 @@ fn cargo_text_and_gtest_json_round_trip_through_the_store() {
         assert_eq!(report["pass_rate"]["common"], executed, "{branch}");
     }
 }
+
+/// A fault that the base side had too is not a run-wide fault of head: the failures without a
+/// cause are plain regressions, not suspect ones.
+#[test]
+fn a_fault_seen_on_base_too_marks_nothing_suspect() {
+    let dir = root().join("rust/erofs");
+    let base = std::fs::read_to_string(dir.join("base/run-1.xml")).unwrap();
+    let line = base
+        .lines()
+        .find(|l| l.contains("name=\"size::tests::parse_plain_bytes\"") && l.ends_with("/>"))
+        .unwrap();
+    let failing = format!(
+        "{}><failure message=\"thread &apos;x&apos; panicked at src/size.rs:1:1\" type=\"test failure with exit code 101\">thread &apos;x&apos; panicked at src/size.rs:1:1:\ncalled `Result::unwrap()` on an `Err` value: Os {{ code: 30, kind: ReadOnlyFilesystem, message: &quot;Read-only file system&quot; }}</failure></testcase>",
+        line.strip_suffix("/>").unwrap()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let base_path = tmp.path().join("base.xml");
+    std::fs::write(&base_path, base.replacen(line, &failing, 1)).unwrap();
+    let (_, report) = compare(&base_path, &dir.join("head/run-1.xml"), &[]);
+    let items: Vec<&Value> = report["items"].as_array().unwrap().iter().collect();
+    let regressions: Vec<&&Value> = items
+        .iter()
+        .filter(|i| i["verdict"] == "regression")
+        .collect();
+    assert_eq!(regressions.len(), 7, "{}", report["summary"]);
+    for r in regressions {
+        assert!(r.get("suspect_environment").is_none(), "{r}");
+    }
+}
