@@ -64,6 +64,17 @@ impl IngestError {
         }
     }
 
+    /// A `Syntax` error from a JSON document that is not what it should be: `what` names
+    /// it ("not a hyperfine JSON file"), the position is serde_json's.
+    pub fn json(path: impl Into<PathBuf>, e: &serde_json::Error, what: &str) -> Self {
+        IngestError::Syntax {
+            path: path.into(),
+            line: e.line() as u64,
+            column: e.column() as u64,
+            message: format!("{what}: {e}"),
+        }
+    }
+
     /// An `Io` error.
     pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
         IngestError::Io {

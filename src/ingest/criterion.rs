@@ -116,12 +116,8 @@ pub fn read_folder(
     for d in found {
         let file = d.join("benchmark.json");
         let bytes = std::fs::read(&file).map_err(|e| IngestError::io(&file, e))?;
-        let b: CBenchmark = serde_json::from_slice(&bytes).map_err(|e| IngestError::Syntax {
-            path: file.clone(),
-            line: e.line() as u64,
-            column: e.column() as u64,
-            message: format!("not a criterion benchmark.json: {e}"),
-        })?;
+        let b: CBenchmark = serde_json::from_slice(&bytes)
+            .map_err(|e| IngestError::json(file.clone(), &e, "not a criterion benchmark.json"))?;
         let dir_name = b
             .directory_name
             .clone()
@@ -193,11 +189,8 @@ pub fn read_folder(
             continue;
         }
         let bytes = std::fs::read(&sample_path).map_err(|e| IngestError::io(&sample_path, e))?;
-        let s: CSample = serde_json::from_slice(&bytes).map_err(|e| IngestError::Syntax {
-            path: sample_path.clone(),
-            line: e.line() as u64,
-            column: e.column() as u64,
-            message: format!("not a criterion sample.json: {e}"),
+        let s: CSample = serde_json::from_slice(&bytes).map_err(|e| {
+            IngestError::json(sample_path.clone(), &e, "not a criterion sample.json")
         })?;
         if s.iters.len() != s.times.len() {
             return Err(IngestError::unusable(

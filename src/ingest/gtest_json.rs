@@ -85,11 +85,12 @@ pub fn sniff(text: &str) -> bool {
 
 /// Reads a Google Test JSON file.
 pub fn read_file(path: &Path, bytes: &[u8], builder: &mut RunBuilder) -> Result<(), IngestError> {
-    let f: GFile = serde_json::from_slice(bytes).map_err(|e| IngestError::Syntax {
-        path: path.to_path_buf(),
-        line: e.line() as u64,
-        column: e.column() as u64,
-        message: format!("not a Google Test JSON file (--gtest_output=json): {e}"),
+    let f: GFile = serde_json::from_slice(bytes).map_err(|e| {
+        IngestError::json(
+            path.to_path_buf(),
+            &e,
+            "not a Google Test JSON file (--gtest_output=json)",
+        )
     })?;
     let source = path.display().to_string();
     if let Some(ts) = f.timestamp.as_deref().filter(|t| !t.starts_with("1970-")) {

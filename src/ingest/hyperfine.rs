@@ -39,12 +39,8 @@ struct HResult {
 
 /// Reads a hyperfine JSON file.
 pub fn read_file(path: &Path, bytes: &[u8], builder: &mut RunBuilder) -> Result<(), IngestError> {
-    let f: HFile = serde_json::from_slice(bytes).map_err(|e| IngestError::Syntax {
-        path: path.to_path_buf(),
-        line: e.line() as u64,
-        column: e.column() as u64,
-        message: format!("not a hyperfine JSON file: {e}"),
-    })?;
+    let f: HFile = serde_json::from_slice(bytes)
+        .map_err(|e| IngestError::json(path.to_path_buf(), &e, "not a hyperfine JSON file"))?;
     let source = path.display().to_string();
     if f.results.is_empty() {
         return Err(IngestError::unusable(

@@ -44,12 +44,8 @@ struct MMetric {
 
 /// Reads a generic metrics file.
 pub fn read_file(path: &Path, bytes: &[u8], builder: &mut RunBuilder) -> Result<(), IngestError> {
-    let f: MFile = serde_json::from_slice(bytes).map_err(|e| IngestError::Syntax {
-        path: path.to_path_buf(),
-        line: e.line() as u64,
-        column: e.column() as u64,
-        message: format!("not a regdiff metrics file: {e}"),
-    })?;
+    let f: MFile = serde_json::from_slice(bytes)
+        .map_err(|e| IngestError::json(path.to_path_buf(), &e, "not a regdiff metrics file"))?;
     if f.schema != METRICS_SCHEMA {
         return Err(IngestError::unusable(
             path,

@@ -77,11 +77,8 @@ struct PStats {
 
 /// Reads a pytest-benchmark JSON file.
 pub fn read_file(path: &Path, bytes: &[u8], builder: &mut RunBuilder) -> Result<(), IngestError> {
-    let f: PFile = serde_json::from_slice(bytes).map_err(|e| IngestError::Syntax {
-        path: path.to_path_buf(),
-        line: e.line() as u64,
-        column: e.column() as u64,
-        message: format!("not a pytest-benchmark JSON file: {e}"),
+    let f: PFile = serde_json::from_slice(bytes).map_err(|e| {
+        IngestError::json(path.to_path_buf(), &e, "not a pytest-benchmark JSON file")
     })?;
     let source = path.display().to_string();
     if let Some(m) = f.machine_info {
