@@ -20,6 +20,8 @@ seeds() {
     pytest_json) ls $fix/ingest/pytest-json/*.json ;;
     libtest) ls $fix/ingest/libtest/*.json ;;
     ctrf) ls $fix/ingest/ctrf/*.json ;;
+    gtest_json) ls $fix/ingest/gtest-json/*.json ;;
+    cargo_text) ls $fix/env_faults/rust/*/*/run-1.txt ;;
     snapshot) find ../baselines/examples -name '*.json' | head -20 ;;
     gbench) find $fix/perf/google-benchmark -name '*.json' | head -20 ;;
     gobench) grep -rl '^Benchmark' $fix ../src/ingest 2>/dev/null | head -20 ;;
