@@ -46,15 +46,53 @@ pub struct BrokenRule {
 struct Matcher {
     pattern: Regex,
     unless: Option<Regex>,
+    /// A built-in rule's check of the whole matched line: `true` cancels the match.
+    guard: Option<fn(&str) -> bool>,
 }
 
 impl Matcher {
-    /// The first match of the pattern that its `unless` does not cancel.
+    /// The first match of the pattern that its `unless` (and guard) does not cancel.
     fn find<'t>(&self, text: &'t str) -> Option<regex::Match<'t>> {
-        self.pattern
-            .find_iter(text)
-            .find(|m| self.unless.as_ref().is_none_or(|u| !u.is_match(m.as_str())))
+        self.pattern.find_iter(text).find(|m| {
+            self.unless.as_ref().is_none_or(|u| !u.is_match(m.as_str()))
+                && self.guard.is_none_or(|g| !g(line_of(text, m.start(), m.end())))
+        })
     }
+}
+
+/// The line of `text` holding bytes `start..end`.
+fn line_of(text: &str, start: usize, end: usize) -> &str {
+    let from = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let to = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    &text[from..to]
+}
+
+/// Whether a line names an absolute path and none of its paths is a temporary folder: then
+/// a read-only file system is where the code chose to write (`/app/cache`, a sandboxed
+/// source tree), which a change can do, not the CI's scratch space.
+fn names_only_lasting_paths(line: &str) -> bool {
+    static PATH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?:^|[\s'"(=:\[])(/[^\s'",):\]]+)"#).expect("built-in pattern compiles")
+    });
+    let mut any = false;
+    for c in PATH.captures_iter(line) {
+        let p = c[1].to_ascii_lowercase();
+        if p.starts_with("//") {
+            // A URL's `//host`, not a path.
+            continue;
+        }
+        any = true;
+        let temporary = ["/tmp", "/var/tmp", "/var/folders", "/private/var/folders", "/private/tmp", "/dev/shm", "/run/user"]
+            .iter()
+            .any(|t| p == *t || p.starts_with(&format!("{t}/")))
+            || p.contains("tmp")
+            || p.contains("temp")
+            || p.contains("pytest-of-");
+        if temporary {
+            return false;
+        }
+    }
+    any
 }
 
 /// Where a rule fired on a failure: the rule, the part of the failure, and the line quoted.
@@ -90,6 +128,7 @@ fn builtin_matchers() -> &'static [Matcher] {
                 unless: b
                     .unless
                     .map(|u| Regex::new(u).expect("built-in rule compiles")),
+                guard: b.guard,
             })
             .collect()
     })
@@ -113,6 +152,8 @@ struct Builtin {
     strength: Strength,
     pattern: String,
     unless: Option<&'static str>,
+    /// A check of the whole matched line that cancels the match.
+    guard: Option<fn(&str) -> bool>,
     meaning: &'static str,
 }
 
@@ -129,6 +170,10 @@ fn with_public_host(error: &str) -> String {
     format!(r"(?i)(?:{error})[^\n]{{0,200}}?{PUBLIC_HOST}|{PUBLIC_HOST}[^\n]{{0,200}}?(?:{error})")
 }
 
+/// A read-only file system, as Rust, Python, Node, Go and the C library print it.
+const READ_ONLY: &str =
+    r"(?i)read-only file ?system|\berofs\b|\bReadOnlyFilesystem\b|os error 30\b|\[errno 30\]";
+
 /// Public registries and code hosts CI jobs fetch from.
 const REGISTRY: &str = r"registry|docker\.io|docker\.com|npmjs\.(?:org|com)|yarnpkg\.com|pypi\.org|pythonhosted\.org|crates\.io|ghcr\.io|quay\.io|gcr\.io|pkg\.dev|golang\.org|go\.dev|maven\.org|gradle\.org|rubygems\.org|nuget\.org|github\.com|githubusercontent\.com|gitlab\.com";
 
@@ -144,6 +189,7 @@ static BUILTIN: LazyLock<Vec<Builtin>> = LazyLock::new(|| {
         strength,
         pattern: pattern.to_string(),
         unless,
+        guard: None,
         meaning,
     };
     vec![
@@ -194,15 +240,27 @@ static BUILTIN: LazyLock<Vec<Builtin>> = LazyLock::new(|| {
             "the disk is full",
         ),
         // Strong: a change cannot make a file system read-only (the kernel does, after disk
-        // errors, or the CI mounts it so). A change that starts writing into a folder that is
-        // read-only by design (a sandboxed source tree) gets the same error, deterministically
-        // and on every rerun: that is what a rerun tells.
+        // errors, or the CI mounts it so) — as long as the failure is about a temporary
+        // folder, or names no path at all (Rust's `Os { code: 30, … }`). When it names only
+        // lasting paths (`/app/cache`, a source tree), the code chose where to write, and a
+        // change can start writing into a place that is read-only by design: the weak rule
+        // below.
+        Builtin {
+            guard: Some(names_only_lasting_paths),
+            ..rule(
+                "read-only-filesystem",
+                Strength::Strong,
+                READ_ONLY,
+                None,
+                "the file system is read-only",
+            )
+        },
         rule(
-            "read-only-filesystem",
-            Strength::Strong,
-            r"(?i)read-only file ?system|\berofs\b|\bReadOnlyFilesystem\b|os error 30\b|\[errno 30\]",
+            "read-only-path",
+            Strength::Weak,
+            READ_ONLY,
             None,
-            "the file system is read-only",
+            "a read-only file system at a lasting path (the change may write somewhere new)",
         ),
         rule(
             "out-of-memory",
@@ -347,7 +405,11 @@ impl RuleSet {
                         builtin: false,
                         meaning: format!("user rule `{}`", r.name),
                     });
-                    set.user.push(Matcher { pattern, unless });
+                    set.user.push(Matcher {
+                        pattern,
+                        unless,
+                        guard: None,
+                    });
                 }
                 (Err(e), _) | (_, Err(e)) => set.broken.push(BrokenRule {
                     name: r.name.clone(),
