@@ -591,10 +591,13 @@ fn evidence_mass(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findings
         if entry.tests < min || entry.groups.len() < 2 {
             continue;
         }
-        let strong_rule = ctx
-            .rules
-            .match_failure(last)
-            .is_some_and(|m| ctx.rules.rules[m.rule].strength == Strength::Strong);
+        // The rule this failure matched, found once in `attribute`.
+        let strong_rule = f
+            .head_runs
+            .iter()
+            .find(|h| h.run_id == o.run_id)
+            .and_then(|h| h.rule)
+            .is_some_and(|r| ctx.rules.rules[r].strength == Strength::Strong);
         // Seen on base failing several tests the same way: a known outage pattern.
         let on_base = ctx.mass.base_signatures.get(&sig).is_some_and(|n| *n >= 2);
         let what = format!(

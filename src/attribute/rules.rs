@@ -13,7 +13,7 @@
 
 use std::sync::{LazyLock, OnceLock};
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use super::signature::{Part, failure_parts, quote_line};
 use crate::config::{RuleConfig, Strength};
@@ -55,7 +55,9 @@ impl Matcher {
     fn find<'t>(&self, text: &'t str) -> Option<regex::Match<'t>> {
         self.pattern.find_iter(text).find(|m| {
             self.unless.as_ref().is_none_or(|u| !u.is_match(m.as_str()))
-                && self.guard.is_none_or(|g| !g(line_of(text, m.start(), m.end())))
+                && self
+                    .guard
+                    .is_none_or(|g| !g(line_of(text, m.start(), m.end())))
         })
     }
 }
@@ -82,9 +84,17 @@ fn names_only_lasting_paths(line: &str) -> bool {
             continue;
         }
         any = true;
-        let temporary = ["/tmp", "/var/tmp", "/var/folders", "/private/var/folders", "/private/tmp", "/dev/shm", "/run/user"]
-            .iter()
-            .any(|t| p == *t || p.starts_with(&format!("{t}/")))
+        let temporary = [
+            "/tmp",
+            "/var/tmp",
+            "/var/folders",
+            "/private/var/folders",
+            "/private/tmp",
+            "/dev/shm",
+            "/run/user",
+        ]
+        .iter()
+        .any(|t| p == *t || p.starts_with(&format!("{t}/")))
             || p.contains("tmp")
             || p.contains("temp")
             || p.contains("pytest-of-");
@@ -117,11 +127,13 @@ impl RuleMatch {
     }
 }
 
-/// The built-in rules' patterns, compiled on first use and shared by every comparison.
-fn builtin_matchers() -> &'static [Matcher] {
-    static COMPILED: OnceLock<Vec<Matcher>> = OnceLock::new();
+/// The built-in rules' patterns, compiled on first use and shared by every comparison, with
+/// one set of all of them: a failure's text is scanned once to learn which rules can match,
+/// and only those are run (a mass failure of long traces stays cheap).
+fn builtin_matchers() -> &'static (Vec<Matcher>, RegexSet) {
+    static COMPILED: OnceLock<(Vec<Matcher>, RegexSet)> = OnceLock::new();
     COMPILED.get_or_init(|| {
-        BUILTIN
+        let matchers = BUILTIN
             .iter()
             .map(|b| Matcher {
                 pattern: Regex::new(&b.pattern).expect("built-in rule compiles"),
@@ -130,7 +142,10 @@ fn builtin_matchers() -> &'static [Matcher] {
                     .map(|u| Regex::new(u).expect("built-in rule compiles")),
                 guard: b.guard,
             })
-            .collect()
+            .collect();
+        let set = RegexSet::new(BUILTIN.iter().map(|b| b.pattern.as_str()))
+            .expect("built-in rules compile");
+        (matchers, set)
     })
 }
 
@@ -444,8 +459,11 @@ impl RuleSet {
         if self.rules.len() == self.user.len() {
             return None;
         }
-        builtin_matchers().iter().enumerate().find_map(|(i, m)| {
-            m.find(text)
+        let (matchers, set) = builtin_matchers();
+        // Indices come in ascending order: the rules' order.
+        set.matches(text).iter().find_map(|i| {
+            matchers[i]
+                .find(text)
                 .map(|x| (self.user.len() + i, hit(x).0, hit(x).1))
         })
     }
