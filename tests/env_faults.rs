@@ -11,7 +11,6 @@
 //! **regression** (never environmental without its own evidence) carrying the run-wide
 //! possible cause and `suspect_environment`; a gate policy may count those as inconclusive.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -52,13 +51,7 @@ fn check(
     problems: &mut Vec<String>,
 ) -> (usize, usize, usize, usize) {
     let truth = truth(scenario);
-    let items: BTreeMap<String, &Value> = report["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["kind"] == "test")
-        .map(|i| (i["id"].as_str().unwrap().to_string(), i))
-        .collect();
+    let items = common::test_items(report);
     let mut listed = std::collections::BTreeSet::new();
     let (mut env, mut named, mut suspect, mut unnamed) = (0, 0, 0, 0);
     for ch in truth["changes"].as_array().unwrap() {

@@ -117,13 +117,7 @@ fn every_scenario_matches_its_truth() {
             let truth: Value =
                 serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
             let (code, report) = compare_json(&runs(&dir.join("base")), &runs(&dir.join("head")));
-            let items: BTreeMap<String, &Value> = report["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|i| i["kind"] == "test")
-                .map(|i| (i["id"].as_str().unwrap().to_string(), i))
-                .collect();
+            let items = common::test_items(&report);
             // Test durations are metrics: with one or two runs a side they may be
             // inconclusive, but no code change here touches them.
             for m in report["items"]

@@ -42,6 +42,19 @@ pub fn item<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Valu
         .unwrap_or_else(|| panic!("no item {id}"))
 }
 
+/// The test items of a JSON report, by id.
+pub fn test_items(
+    report: &serde_json::Value,
+) -> std::collections::BTreeMap<String, &serde_json::Value> {
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "test")
+        .map(|i| (i["id"].as_str().unwrap().to_string(), i))
+        .collect()
+}
+
 /// Runs regdiff in this process (much faster than spawning the binary for every scenario)
 /// and returns the exit status, standard output and standard error.
 pub fn run_in_process<I, T>(args: I) -> (u8, Vec<u8>, Vec<u8>)
