@@ -28,11 +28,14 @@
 //! | [`bootstrap`] | seeded, thread-count-independent bootstrap (percentile, BCa) |
 //! | [`shift`] | common environmental shift and per-metric deviations |
 //! | [`robust`] | a run's location statistics, group heterogeneity, median interval, shifted rank test |
+//! | [`trend`] | Mann–Kendall trend test (exact for small n), Theil–Sen slope with Sen's interval |
+//! | [`edivisive`] | E-divisive Q̂ of a split, and the best split of a window |
 
 pub mod binom;
 pub mod bootstrap;
 pub mod common;
 pub mod dist;
+pub mod edivisive;
 pub mod error;
 pub mod fisher;
 pub mod hl;
@@ -42,6 +45,7 @@ pub mod rates;
 pub mod robust;
 pub mod sample;
 pub mod shift;
+pub mod trend;
 pub mod welch;
 pub mod ztest;
 
