@@ -8,8 +8,8 @@
 //! * Welch with n = 1 on a side: oracle NaN (df reported as 1), engine `TooFewObservations` error.
 //! * Welch with both variances 0: oracle NaN / ±∞ with p = 0, engine `NoNoiseInformation`.
 //!
-//! `e_divisive.json`: Q̂(τ, N) for every τ and the best (τ, κ) split are checked; Otava's
-//! final change points (its windowed split/merge with t-tests) are not yet implemented here.
+//! `e_divisive.json`: Q̂(τ, N) for every τ, the best (τ, κ) split, and Otava's final change
+//! points (windowed split and merge with t-tests) for its three parameter sets.
 
 use std::path::PathBuf;
 
@@ -1045,4 +1045,58 @@ fn e_divisive_qhat_and_best_split_match_the_reference() {
             &format!("{name}: candidate qhat"),
         );
     }
+}
+
+#[test]
+fn e_divisive_change_points_match_otava() {
+    let o = load("e_divisive.json");
+    let mut checked = 0;
+    for c in o["cases"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let series = nums(&c["series"]);
+        for (key, want) in c["otava_compute_change_points"].as_object().unwrap() {
+            let mut params = regdiff::stats::edivisive::Params::default();
+            for kv in key.split(',') {
+                let (k, v) = kv.split_once('=').unwrap();
+                match k {
+                    "window_len" => params.window_len = v.parse().unwrap(),
+                    "max_pvalue" => params.max_pvalue = v.parse().unwrap(),
+                    "min_magnitude" => params.min_magnitude = v.parse().unwrap(),
+                    other => panic!("unknown parameter {other}"),
+                }
+            }
+            let got = regdiff::stats::edivisive::change_points(&series, params).unwrap();
+            let want = want.as_array().unwrap();
+            let idx: Vec<usize> = got.iter().map(|c| c.index).collect();
+            let want_idx: Vec<usize> = want.iter().map(|w| uint(&w["index"]) as usize).collect();
+            assert_eq!(idx, want_idx, "{name} {key}");
+            for (g, w) in got.iter().zip(want) {
+                let what = |k: &str| format!("{name} {key} at {}: {k}", g.index);
+                close(g.p, num(&w["pvalue"]), 1e-6, 1e-300, &what("p"));
+                close(
+                    g.mean_before,
+                    num(&w["mean_before"]),
+                    1e-12,
+                    1e-12,
+                    &what("mean before"),
+                );
+                close(
+                    g.mean_after,
+                    num(&w["mean_after"]),
+                    1e-12,
+                    1e-12,
+                    &what("mean after"),
+                );
+                close(
+                    g.forward_rel_change(),
+                    num(&w["forward_rel_change"]),
+                    1e-9,
+                    1e-12,
+                    &what("relative change"),
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 18, "6 series x 3 parameter sets");
 }
