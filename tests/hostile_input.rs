@@ -775,3 +775,51 @@ fn renames_are_shown_once_and_never_excuse_a_failure() {
     );
     assert!(text.contains("2 renamed (probably)"), "{text}");
 }
+
+/// A class whose tests were replaced wholesale is not a set of renames, and looking for them
+/// stays cheap; a clear rename among hundreds of unrelated changes is still found.
+#[test]
+fn renames_among_many_added_and_removed_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = |side: u64, i: u64| {
+        let h = (i ^ side.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0x2545_F491_4F6C_DD1D);
+        format!("test_gen_{h:016x}")
+    };
+    let file = |side: u64, n: u64, extra: &str| {
+        let cases: String = (0..n)
+            .map(|i| {
+                format!(
+                    "<testcase classname=\"tests.test_gen\" name=\"{}\"/>",
+                    name(side, i)
+                )
+            })
+            .collect();
+        format!(
+            "<testsuite name=\"s\">{cases}<testcase classname=\"tests.test_gen\" name=\"{extra}\"/></testsuite>"
+        )
+    };
+    for (n, expect_rename) in [(300, true), (1200, false)] {
+        let base = common::write(dir.path(), "base.xml", &file(1, n, "test_login_flow"));
+        let head = common::write(dir.path(), "head.xml", &file(2, n, "test_login_flows"));
+        let out = common::regdiff(dir.path())
+            .args(["compare", "--no-history", "--format", "json"])
+            .arg(&base)
+            .arg(&head)
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let renamed = r["pass_rate"]["renamed"].as_u64().unwrap();
+        if expect_rename {
+            // 301 x 301 pairs: compared, and only the clear one paired.
+            assert_eq!(renamed, 1, "{n}");
+            assert_eq!(
+                common::item(&r, "tests.test_gen::test_login_flows")["renamed_from"],
+                "tests.test_gen::test_login_flow"
+            );
+        } else {
+            // 1,201 x 1,201 pairs: more than is searched; everything stays added and removed.
+            assert_eq!(renamed, 0, "{n}");
+            assert_eq!(r["pass_rate"]["added"], n + 1);
+        }
+    }
+}

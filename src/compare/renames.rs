@@ -15,6 +15,9 @@
 //! * and the pairing is unambiguous both ways: the removed test has exactly one such
 //!   candidate among the added ones, and the added test exactly one among the removed. Where
 //!   several would do, nothing is paired, and they stay added and removed.
+//!
+//! A place where more than 250,000 (removed × added) pairs would be compared (a class whose
+//! tests were replaced wholesale) is not searched: that is not a set of renames.
 
 use std::collections::HashMap;
 
@@ -36,6 +39,8 @@ pub struct Rename {
 const MIN_SHARED: usize = 8;
 /// Character similarity above which two names are near-identical.
 const MIN_SIMILARITY: f64 = 0.8;
+/// Most (removed × added) pairs compared in one place; beyond it nothing there is paired.
+const MAX_PAIRS: usize = 250_000;
 
 /// The probable renames among the comparisons, in the order of the added tests.
 pub fn find(comparisons: &[TestComparison<'_>]) -> Vec<Rename> {
@@ -48,6 +53,10 @@ pub fn find(comparisons: &[TestComparison<'_>]) -> Vec<Rename> {
     if removed.is_empty() {
         return Vec::new();
     }
+    let mut added_per_place: HashMap<Place<'_>, usize> = HashMap::new();
+    for c in comparisons.iter().filter(|c| c.change == Change::Added) {
+        *added_per_place.entry(place(c)).or_default() += 1;
+    }
     // Candidates of each added test, and how many added tests each removed one could be.
     let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
     let mut wanted: HashMap<usize, usize> = HashMap::new();
@@ -58,6 +67,12 @@ pub fn find(comparisons: &[TestComparison<'_>]) -> Vec<Rename> {
         let Some(group) = removed.get(&place(c)) else {
             continue;
         };
+        let added_here = *added_per_place.get(&place(c)).unwrap_or(&0);
+        if group.len().saturating_mul(added_here) > MAX_PAIRS {
+            // A whole class replaced by another set of tests is not a set of renames, and
+            // comparing every pair would cost more than the comparison itself.
+            continue;
+        }
         let cands: Vec<(usize, f64)> = group
             .iter()
             .filter(|&&r| same_file(&comparisons[r], c))
@@ -108,6 +123,19 @@ fn near(a: &str, b: &str) -> Option<f64> {
     if a == b || a.is_empty() || b.is_empty() {
         return None;
     }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let boundary = |c: Option<char>| c.is_some_and(|c| matches!(c, '_' | '-' | ' ' | '.' | ':'));
+    let extends = short.len() >= MIN_SHARED
+        && ((long.starts_with(short) && boundary(long[short.len()..].chars().next()))
+            || (long.ends_with(short)
+                && boundary(long[..long.len() - short.len()].chars().next_back())));
+    // The similarity is at most 2·short/(short + long): names of far different lengths are
+    // not near-identical, and need no diff.
+    let bound =
+        2.0 * short.chars().count() as f64 / (short.chars().count() + long.chars().count()) as f64;
+    if !extends && bound < MIN_SIMILARITY {
+        return None;
+    }
     let ratio = f64::from(
         similar::TextDiff::configure()
             .timeout(std::time::Duration::from_millis(5))
@@ -117,12 +145,6 @@ fn near(a: &str, b: &str) -> Option<f64> {
     if ratio >= MIN_SIMILARITY {
         return Some(ratio);
     }
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let boundary = |c: Option<char>| c.is_some_and(|c| matches!(c, '_' | '-' | ' ' | '.' | ':'));
-    let extends = short.len() >= MIN_SHARED
-        && ((long.starts_with(short) && boundary(long[short.len()..].chars().next()))
-            || (long.ends_with(short)
-                && boundary(long[..long.len() - short.len()].chars().next_back())));
     extends.then_some(ratio)
 }
 
