@@ -117,11 +117,28 @@ pub struct Params {
 }
 
 impl Default for Params {
+    /// Otava's defaults: a window of 50, p < 0.001, no minimum change.
     fn default() -> Self {
         Params {
             window_len: 50,
             max_pvalue: 0.001,
             min_magnitude: 0.0,
+        }
+    }
+}
+
+impl Params {
+    /// Otava's defaults with the p-value divided by the window length. The split a window
+    /// offers is the best of its W positions, and a t-test of the chosen split does not know
+    /// that it was chosen: on a flat series of 500 points (log-normal noise, CV 3%), Otava's
+    /// defaults give a false change point in about 30% of series. Correcting the p for the
+    /// W positions (Bonferroni) brings that under 2%, while a +10% step in the same noise
+    /// over 60 points is still found in about 98% (`tests/change_points.rs`).
+    pub fn corrected() -> Self {
+        let p = Params::default();
+        Params {
+            max_pvalue: p.max_pvalue / p.window_len as f64,
+            ..p
         }
     }
 }
