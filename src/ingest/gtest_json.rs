@@ -13,27 +13,20 @@
 //!   is `"0.012s"`; the top-level `timestamp` is the run's time.
 //! * gtest rewrites the file after each `--gtest_repeat` iteration, so a file holds one
 //!   iteration; repeated runs are separate files.
+//! * The file is read one test suite at a time.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
+use super::json_stream::stream_array;
 use super::text::{bound, parse_seconds};
 use super::{CaseInput, RunBuilder};
 use crate::error::IngestError;
 use crate::model::{Attempt, Status};
 
 const MESSAGE_MAX: usize = 12 << 10;
-
-#[derive(Deserialize)]
-struct GFile {
-    #[serde(default)]
-    tests: Option<u64>,
-    #[serde(default)]
-    timestamp: Option<String>,
-    testsuites: Vec<GSuite>,
-}
 
 #[derive(Deserialize)]
 struct GSuite {
@@ -84,95 +77,101 @@ pub fn sniff(text: &str) -> bool {
 }
 
 /// Reads a Google Test JSON file.
-pub fn read_file(path: &Path, bytes: &[u8], builder: &mut RunBuilder) -> Result<(), IngestError> {
-    let f: GFile = serde_json::from_slice(bytes).map_err(|e| {
-        IngestError::json(
-            path.to_path_buf(),
-            &e,
-            "not a Google Test JSON file (--gtest_output=json)",
-        )
-    })?;
+pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestError> {
     let source = path.display().to_string();
-    if let Some(ts) = f.timestamp.as_deref().filter(|t| !t.starts_with("1970-")) {
-        builder.time.get_or_insert_with(|| ts.to_string());
-    }
     let mut read = 0u64;
     let mut bad_times = 0u64;
     let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
-    for suite in f.testsuites {
-        for t in suite.testsuite {
-            read += 1;
-            let disabled =
-                t.status.as_deref() == Some("NOTRUN") || t.result.as_deref() == Some("SUPPRESSED");
-            let status = match t.result.as_deref() {
-                _ if disabled => Status::Skipped,
-                Some("SKIPPED") => Status::Skipped,
-                _ if !t.failures.is_empty() => Status::Failed,
-                Some("COMPLETED") | None => Status::Passed,
-                Some(other) => {
-                    // A result this reader does not know, without failures: say so, and
-                    // never count it as a pass.
-                    *unknown.entry(other.to_string()).or_default() += 1;
-                    Status::Errored
-                }
-            };
-            let mut a = Attempt::new(status);
-            a.duration_s = match t.time.as_deref() {
-                Some(raw) => match parse_seconds(raw.trim_end_matches('s')) {
-                    Ok(d) => d,
-                    Err(_) => {
-                        bad_times += 1;
-                        None
+    // One test suite at a time: memory is bounded by the largest suite, not by the file.
+    let streamed = stream_array(
+        path,
+        &["testsuites"],
+        &["tests", "timestamp"],
+        "Google Test JSON file (--gtest_output=json)",
+        |suite: GSuite| {
+            for t in suite.testsuite {
+                read += 1;
+                let disabled = t.status.as_deref() == Some("NOTRUN")
+                    || t.result.as_deref() == Some("SUPPRESSED");
+                let status = match t.result.as_deref() {
+                    _ if disabled => Status::Skipped,
+                    Some("SKIPPED") => Status::Skipped,
+                    _ if !t.failures.is_empty() => Status::Failed,
+                    Some("COMPLETED") | None => Status::Passed,
+                    Some(other) => {
+                        // A result this reader does not know, without failures: say so, and
+                        // never count it as a pass.
+                        *unknown.entry(other.to_string()).or_default() += 1;
+                        Status::Errored
                     }
-                },
-                None => None,
-            };
-            if disabled {
-                a.duration_s = None;
-                a.message = Some("disabled (DISABLED_ prefix)".into());
-            } else if status == Status::Errored {
-                a.message = Some(format!(
-                    "[regdiff] Google Test result `{}` is not one regdiff knows",
-                    t.result.as_deref().unwrap_or("")
-                ));
+                };
+                let mut a = Attempt::new(status);
+                a.duration_s = match t.time.as_deref() {
+                    Some(raw) => match parse_seconds(raw.trim_end_matches('s')) {
+                        Ok(d) => d,
+                        Err(_) => {
+                            bad_times += 1;
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                if disabled {
+                    a.duration_s = None;
+                    a.message = Some("disabled (DISABLED_ prefix)".into());
+                } else if status == Status::Errored {
+                    a.message = Some(format!(
+                        "[regdiff] Google Test result `{}` is not one regdiff knows",
+                        t.result.as_deref().unwrap_or("")
+                    ));
+                }
+                if !t.failures.is_empty() {
+                    let texts: Vec<&str> = t
+                        .failures
+                        .iter()
+                        .filter_map(|f| f.failure.as_deref())
+                        .collect();
+                    a.message = Some(bound(&texts.join("\n\n"), MESSAGE_MAX, 0));
+                    a.kind = t
+                        .failures
+                        .iter()
+                        .find_map(|f| f.kind.clone())
+                        .filter(|k| !k.is_empty());
+                }
+                let mut properties = BTreeMap::new();
+                if let Some(v) = t.value_param {
+                    properties.insert("value_param".to_string(), v);
+                }
+                if let Some(v) = t.type_param {
+                    properties.insert("type_param".to_string(), v);
+                }
+                builder.add_case(
+                    CaseInput {
+                        suite: Some(suite.name.clone()),
+                        classname: Some(t.classname.unwrap_or_else(|| suite.name.clone())),
+                        name: t.name,
+                        attempts: vec![a],
+                        file: t.file,
+                        line: t.line,
+                        tags: Vec::new(),
+                        properties,
+                    },
+                    &source,
+                    0,
+                );
             }
-            if !t.failures.is_empty() {
-                let texts: Vec<&str> = t
-                    .failures
-                    .iter()
-                    .filter_map(|f| f.failure.as_deref())
-                    .collect();
-                a.message = Some(bound(&texts.join("\n\n"), MESSAGE_MAX, 0));
-                a.kind = t
-                    .failures
-                    .iter()
-                    .find_map(|f| f.kind.clone())
-                    .filter(|k| !k.is_empty());
-            }
-            let mut properties = BTreeMap::new();
-            if let Some(v) = t.value_param {
-                properties.insert("value_param".to_string(), v);
-            }
-            if let Some(v) = t.type_param {
-                properties.insert("type_param".to_string(), v);
-            }
-            builder.add_case(
-                CaseInput {
-                    suite: Some(suite.name.clone()),
-                    classname: Some(t.classname.unwrap_or_else(|| suite.name.clone())),
-                    name: t.name,
-                    attempts: vec![a],
-                    file: t.file,
-                    line: t.line,
-                    tags: Vec::new(),
-                    properties,
-                },
-                &source,
-                0,
-            );
-        }
+            Ok(())
+        },
+    )?;
+    if let Some(ts) = streamed
+        .kept
+        .get("timestamp")
+        .and_then(|v| v.as_str())
+        .filter(|t| !t.starts_with("1970-"))
+    {
+        builder.time.get_or_insert_with(|| ts.to_string());
     }
-    if let Some(declared) = f.tests
+    if let Some(declared) = streamed.kept.get("tests").and_then(|v| v.as_u64())
         && declared != read
     {
         builder.warnings.push(format!(

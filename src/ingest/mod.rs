@@ -222,7 +222,7 @@ pub fn add_file(path: &Path, format: Format, builder: &mut RunBuilder) -> Result
         Format::PytestJson => pytest_json::read_file(path, builder),
         Format::Libtest => libtest::read_file(path, builder),
         Format::Ctrf => ctrf::read_file(path, builder),
-        Format::GtestJson => gtest_json::read_file(path, &read(path)?, builder),
+        Format::GtestJson => gtest_json::read_file(path, builder),
         Format::CargoText => cargo_text::read_file(path, builder),
         Format::PytestBenchmark => pytest_benchmark::read_file(path, &read(path)?, builder),
         Format::GoogleBenchmark => gbench::read_file(path, &read(path)?, builder),
