@@ -347,17 +347,9 @@ pub fn change_points(series: &[f64], params: Params) -> Result<Vec<ChangePoint>,
         start = last.max(start + step.max(1));
     }
     weak.sort_by_key(|c| c.index);
+    // Each weak point between its neighbours in the whole series.
     for k in 0..weak.len() {
-        // Each weak point between its neighbours in the whole series (all from the same list).
-        let start = if k == 0 { 0 } else { weak[k - 1].index };
-        let end = weak.get(k + 1).map_or(n, |c| c.index);
-        let c = weak[k];
-        weak[k] = judge(
-            c.index,
-            c.qhat,
-            &series[start..c.index],
-            &series[c.index..end],
-        );
+        retest(&mut weak, k, series);
     }
     // Merge: remove the weakest until every point passes.
     let mut points = weak;
