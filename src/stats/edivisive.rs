@@ -6,7 +6,7 @@
 //! from one table of 2-D prefix sums of the pairwise distances, so all (τ, κ) of a window of
 //! W points cost O(W²) time and memory.
 
-use super::error::StatsError;
+use super::error::{StatsError, check_finite};
 
 /// Prefix sums of |z_i − z_j|: `p[a][b]` = Σ_{i<a, j<b} |z_i − z_j|.
 struct Distances {
@@ -58,13 +58,7 @@ impl Distances {
 }
 
 fn check(series: &[f64]) -> Result<(), StatsError> {
-    if let Some(index) = series.iter().position(|x| !x.is_finite()) {
-        return Err(StatsError::NonFinite {
-            what: "series",
-            index,
-            value: series[index],
-        });
-    }
+    check_finite("series", series)?;
     if series.len() < 2 {
         return Err(StatsError::TooFewObservations {
             what: "E-divisive",
@@ -307,13 +301,7 @@ fn retest(points: &mut [ChangePoint], k: usize, series: &[f64]) {
 /// largest p, or once every p passes, the smallest change when below `min_magnitude`) and
 /// its neighbours re-tested, until all pass. Deterministic.
 pub fn change_points(series: &[f64], params: Params) -> Result<Vec<ChangePoint>, StatsError> {
-    if let Some(index) = series.iter().position(|x| !x.is_finite()) {
-        return Err(StatsError::NonFinite {
-            what: "series",
-            index,
-            value: series[index],
-        });
-    }
+    check_finite("series", series)?;
     if params.window_len < 2 {
         return Err(StatsError::InvalidParameter {
             name: "window_len",

@@ -91,6 +91,18 @@ pub enum StatsError {
     },
 }
 
+/// Check that every value is finite (no NaN, no infinity); the error names the first that is not.
+pub(super) fn check_finite(what: &'static str, values: &[f64]) -> Result<(), StatsError> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(StatsError::NonFinite {
+            what,
+            index,
+            value: values[index],
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Check that a confidence level lies in (0, 1).
 pub(super) fn check_conf(conf: f64) -> Result<(), StatsError> {
     if conf.is_finite() && conf > 0.0 && conf < 1.0 {

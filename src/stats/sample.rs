@@ -4,7 +4,7 @@
 //! positive timings together with their natural logarithms. Every constructor checks its input
 //! once, so the statistics downstream never see NaN, infinities or non-positive timings.
 
-use super::error::StatsError;
+use super::error::{StatsError, check_finite};
 
 /// Scale factor that makes the MAD a consistent estimator of σ for normal data:
 /// 1/Φ⁻¹(3/4) ≈ 1.4826 (Rousseeuw & Croux 1993, JASA 88:1273–1283).
@@ -28,13 +28,7 @@ impl Sample {
         if values.is_empty() {
             return Err(StatsError::Empty { what: "sample" });
         }
-        if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(StatsError::NonFinite {
-                what: "sample",
-                index,
-                value,
-            });
-        }
+        check_finite("sample", &values)?;
         let mut sorted = values.clone();
         sorted.sort_by(f64::total_cmp);
         Ok(Self { values, sorted })

@@ -2,7 +2,7 @@
 //! (STATISTICS.md §4).
 
 use super::dist::{normal_cdf, normal_sf};
-use super::error::StatsError;
+use super::error::{StatsError, check_finite};
 use super::sample::{MAD_NORMAL_SCALE, median_of_sorted};
 
 /// Factor relating the standard error of a median to that of a mean under normality, √(π/2).
@@ -67,11 +67,8 @@ pub fn common_shift(
             right: std_errors.len(),
         });
     }
-    for (what, values) in [("log-ratios", log_ratios), ("standard errors", std_errors)] {
-        if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(StatsError::NonFinite { what, index, value });
-        }
-    }
+    check_finite("log-ratios", log_ratios)?;
+    check_finite("standard errors", std_errors)?;
     if let Some(&value) = std_errors.iter().find(|v| **v < 0.0) {
         return Err(StatsError::InvalidParameter {
             name: "standard error",

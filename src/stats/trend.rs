@@ -5,7 +5,7 @@
 //! a window of the last W runs (30–500), not a whole history at once.
 
 use super::dist::{normal_quantile, normal_sf};
-use super::error::StatsError;
+use super::error::{StatsError, check_conf, check_finite};
 
 /// The Mann–Kendall test of a monotonic trend.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,17 +30,6 @@ impl MannKendall {
     /// The p-value to use: exact where it is defined, else the normal approximation.
     pub fn p(&self) -> f64 {
         self.p_exact.unwrap_or(self.p_asymptotic)
-    }
-}
-
-fn check_finite(what: &'static str, v: &[f64]) -> Result<(), StatsError> {
-    match v.iter().position(|x| !x.is_finite()) {
-        Some(index) => Err(StatsError::NonFinite {
-            what,
-            index,
-            value: v[index],
-        }),
-        None => Ok(()),
     }
 }
 
@@ -167,9 +156,7 @@ pub struct TheilSen {
 /// Theil–Sen on `y` over `x` (the index `0..n` when `x` is `None`) at confidence `conf`.
 pub fn theil_sen(y: &[f64], x: Option<&[f64]>, conf: f64) -> Result<TheilSen, StatsError> {
     check_finite("y", y)?;
-    if !(conf > 0.0 && conf < 1.0) {
-        return Err(StatsError::InvalidConfidence(conf));
-    }
+    check_conf(conf)?;
     let index: Vec<f64>;
     let x = match x {
         Some(x) => {
