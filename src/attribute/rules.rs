@@ -468,11 +468,6 @@ impl RuleSet {
         })
     }
 
-    /// The index of the first rule that fires on `text`.
-    pub fn first_match(&self, text: &str) -> Option<usize> {
-        self.find_in(text).map(|(i, _, _)| i)
-    }
-
     /// The rule that explains a failed attempt, reading its parts in order (the message,
     /// the trace's error lines, stderr, stdout; see [`failure_parts`]): the first part any
     /// rule fires on decides, and within it the first rule in order. The match quotes its line.
@@ -495,7 +490,7 @@ mod tests {
     use super::*;
 
     fn name_of(set: &RuleSet, text: &str) -> Option<String> {
-        set.first_match(text).map(|i| set.rules[i].name.clone())
+        set.find_in(text).map(|(i, _, _)| set.rules[i].name.clone())
     }
 
     #[test]
