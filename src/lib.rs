@@ -33,4 +33,5 @@ pub mod pipeline;
 pub mod report;
 pub mod stats;
 pub mod store;
+pub mod trend;
 pub mod units;
