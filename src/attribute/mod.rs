@@ -28,7 +28,7 @@ use crate::compare::cases::TestComparison;
 use crate::config::{Attribution as Thresholds, Strength};
 use crate::model::{EnvFingerprint, Evidence, Status, TestResult};
 use crate::stats::binom::binomial_sf;
-use crate::stats::rates::wilson;
+use crate::trend::flaky::{FailureHistory, Outcome};
 use rules::RuleSet;
 use signature::{signature, similarity};
 
@@ -474,11 +474,9 @@ fn evidence_history(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findi
         .iter()
         .filter(|(_, t)| t.status != Status::Skipped)
         .collect();
-    let n = executed.len() as u64;
-    let k = executed
-        .iter()
-        .filter(|(_, t)| t.status.is_failure())
-        .count() as u64;
+    // The same computation as `regdiff flaky` (trend::flaky).
+    let hist = FailureHistory::of(executed.iter().filter_map(|(_, t)| Outcome::of(t)));
+    let (n, k) = (hist.runs, hist.failures);
     if n == 0 || k == 0 {
         return;
     }
@@ -524,8 +522,8 @@ fn evidence_history(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findi
                 .iter()
                 .any(|s| similarity(s, &h) >= ctx.thresholds.similarity)
         });
-    let rate = k as f64 / n as f64;
-    let ci = wilson(k, n, 0.95).ok();
+    let rate = hist.rate();
+    let ci = hist.rate_ci;
     let hf = u64::from(c.head.failures());
     let he = u64::from(c.head.executed());
     // How likely are at least this many head failures at the rate the history shows?
@@ -539,6 +537,7 @@ fn evidence_history(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findi
         ),
         None => format!("failed {k} of {n} history runs"),
     };
+
     if !alike {
         f.causes.push(Evidence {
             rule: "possible_cause".into(),

@@ -18,6 +18,23 @@ pub struct Outcome {
     pub mixed: bool,
 }
 
+impl Outcome {
+    /// The outcome of one run of a test; `None` when it was skipped (not executed).
+    pub fn of(t: &crate::model::TestResult) -> Option<Outcome> {
+        use crate::model::Status;
+        if t.status == Status::Skipped {
+            return None;
+        }
+        let mixed = t.attempts.len() > 1
+            && t.attempts.iter().any(|a| a.status.is_failure())
+            && t.attempts.iter().any(|a| a.status == Status::Passed);
+        Some(Outcome {
+            failed: t.status.is_failure(),
+            mixed,
+        })
+    }
+}
+
 /// A test's failures over a window of executed runs, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FailureHistory {

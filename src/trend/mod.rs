@@ -947,9 +947,19 @@ fn judge_points(
             };
         } else if dev.abs() >= thr {
             let worse = dev > 0.0;
+            // The code statistic must have moved the same way beyond the threshold, and its
+            // interval (isolated runs kept) must exclude no change on that side.
             let code_agrees = match code_cost {
                 None => true,
-                Some(x) => x.signum() == dev.signum() && x.abs() >= thr,
+                Some(x) => {
+                    let (lo, hi) = c.code_ci.unwrap_or((f64::NAN, f64::NAN));
+                    let excludes = if (x > 0.0) == (sign > 0.0) {
+                        lo > 1.0
+                    } else {
+                        hi < 1.0
+                    };
+                    x.signum() == dev.signum() && x.abs() >= thr && excludes
+                }
             };
             let shift_note = if n_along > 0 {
                 format!("; {}", common_text(t))
@@ -962,10 +972,13 @@ fn judge_points(
                     c.code_ratio.unwrap_or(1.0),
                     raw.code_stat.unwrap_or("code statistic"),
                 );
+                let (lo, hi) = c.code_ci.unwrap_or((f64::NAN, f64::NAN));
                 c.reason = format!(
-                    "the median stepped {} but {}: contention may have changed rather than the code; more runs, or an interleaved rerun, would tell{shift_note}",
+                    "the median stepped {} but {} (95% interval [{}, {}] with the isolated runs kept): contention or the harness's spread may have changed rather than the code; more runs, or an interleaved rerun, would tell{shift_note}",
                     fmt_ratio(c.ratio),
-                    code_text(name, r)
+                    code_text(name, r),
+                    fmt_ratio(lo),
+                    fmt_ratio(hi)
                 );
             } else if !established {
                 c.verdict = Verdict::Inconclusive;
@@ -1153,25 +1166,14 @@ fn test_histories(runs: &[(&str, &Snapshot)], min_runs: u64) -> (Vec<TestTrend>,
     let mut by_id: BTreeMap<&str, Vec<(usize, Outcome)>> = BTreeMap::new();
     for (i, (_, s)) in runs.iter().enumerate() {
         for t in &s.tests {
-            if t.status == crate::model::Status::Skipped {
+            let Some(outcome) = Outcome::of(t) else {
                 continue;
-            }
+            };
             let v = by_id.entry(&t.id).or_default();
             if v.last().is_some_and(|(r, _)| *r == i) {
                 continue;
             }
-            let mixed = t.attempts.len() > 1
-                && t.attempts.iter().any(|a| a.status.is_failure())
-                && t.attempts
-                    .iter()
-                    .any(|a| a.status == crate::model::Status::Passed);
-            v.push((
-                i,
-                Outcome {
-                    failed: t.status.is_failure(),
-                    mixed,
-                },
-            ));
+            v.push((i, outcome));
         }
     }
     let seen = by_id.len();
