@@ -14,6 +14,8 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Parser;
 use comfy_table::{ContentArrangement, Table, presets};
 
+mod trend;
+
 use crate::align::Run;
 use crate::cli::{
     BaseKind, Cli, ColorChoice, Command, CompareArgs, InputFormat, ListArgs, ListFormat,
@@ -134,6 +136,8 @@ fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<ExitStatus> {
         Command::List(args) => list(args, &store, io),
         Command::Show(args) => show(args, &id_map, &store, io),
         Command::Store(cmd) => store_command(cmd, &store, io),
+        Command::Trend(args) => trend::trend(args, &store, io),
+        Command::Flaky(args) => trend::flaky(args, &store, io),
     }
 }
 

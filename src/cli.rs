@@ -59,6 +59,81 @@ pub enum Command {
     /// Look after the baseline store: verify it, remove what killed writes left.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Over the stored runs of a branch: where each metric and the pass rate stepped, at
+    /// which commit, by how much; outliers, slow drift and flaky tests.
+    #[command(after_long_help = TREND_EXAMPLES, after_help = TREND_EXAMPLES)]
+    Trend(TrendArgs),
+    /// The tests of a branch's stored runs ranked by flakiness, with intervals.
+    #[command(after_long_help = TREND_EXAMPLES, after_help = TREND_EXAMPLES)]
+    Flaky(FlakyArgs),
+}
+
+const TREND_EXAMPLES: &str = "\
+History order: the run time given to `record --time` (else the time it was recorded), then
+the snapshot id for runs of the same time.
+
+Examples:
+  regdiff trend --branch main                          # a sparkline per metric with findings
+  regdiff trend --branch main --last 200 --html trend.html
+  regdiff trend --branch main --format json            # the regdiff.trend/1 document
+  regdiff trend --branch main --gate                   # exit 1 if the latest run sits after a regression step
+  regdiff flaky --branch main --last 100
+
+Exit status: 0 (or 1 with --gate when the latest run sits after a regression change point),
+2 unusable input.";
+
+/// Arguments of `trend`.
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// The branch whose stored runs form the history.
+    #[arg(long)]
+    pub branch: String,
+    /// Only the last N runs.
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+    /// Output format on standard output.
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: TrendFormat,
+    /// Also write one self-contained HTML page with a chart per metric.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Practical threshold: relative changes below it are not reported.
+    #[arg(long, default_value_t = 0.05, value_name = "RATIO")]
+    pub threshold: f64,
+    /// Exit 1 when the latest run sits after a regression change point.
+    #[arg(long)]
+    pub gate: bool,
+    /// Executed runs a test needs before it can be called flaky.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub min_flaky_runs: u64,
+}
+
+/// Arguments of `flaky`.
+#[derive(Debug, Args)]
+pub struct FlakyArgs {
+    /// The branch whose stored runs form the history.
+    #[arg(long)]
+    pub branch: String,
+    /// Only the last N runs.
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: ListFormat,
+    /// Executed runs a test needs before it can be called flaky.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub min_flaky_runs: u64,
+}
+
+/// Formats of `trend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrendFormat {
+    /// Text for a terminal.
+    Table,
+    /// Markdown.
+    Markdown,
+    /// The regdiff.trend/1 JSON document.
+    Json,
 }
 
 /// `regdiff store …`.

@@ -268,16 +268,23 @@ pub fn snapshot_id(snapshot: &Snapshot, json: &[u8]) -> String {
     format!("{time}-{branch}-{commit}-{:08x}", fnv1a64(json) >> 32)
 }
 
-impl Store for FsStore {
-    fn describe(&self) -> String {
-        format!("{}/", self.dir.display())
-    }
-
-    fn load_all(&self) -> Result<Loaded, StoreError> {
+impl FsStore {
+    /// [`Store::load_all`], telling how many snapshot files there are (`start`) and when
+    /// each has been read (`tick`, from any thread): for a progress bar.
+    pub fn load_all_with(
+        &self,
+        start: &dyn Fn(usize),
+        tick: &(dyn Fn() + Sync),
+    ) -> Result<Loaded, StoreError> {
         let (files, stale_temps) = self.snapshot_files()?;
+        start(files.len());
         let results: Vec<_> = files
             .par_iter()
-            .map(|p| snapshot::read_file(p).map(|s| (id_of(p), s)))
+            .map(|p| {
+                let r = snapshot::read_file(p).map(|s| (id_of(p), s));
+                tick();
+                r
+            })
             .collect();
         let mut loaded = Loaded {
             stale_temps,
@@ -292,6 +299,16 @@ impl Store for FsStore {
         }
         loaded.snapshots.sort_by(chronological);
         Ok(loaded)
+    }
+}
+
+impl Store for FsStore {
+    fn describe(&self) -> String {
+        format!("{}/", self.dir.display())
+    }
+
+    fn load_all(&self) -> Result<Loaded, StoreError> {
+        self.load_all_with(&|_| {}, &|| {})
     }
 
     fn save(&self, snap: &Snapshot) -> Result<SaveOutcome, StoreError> {
