@@ -8,13 +8,16 @@ use regdiff::model::{Snapshot, Verdict};
 use regdiff::trend::{Trend, TrendOptions, analyse, fmt_ratio};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/perf")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/perf")
 }
 
-fn history(harness: &str) -> (Trend, serde_json::Value) {
+fn truth(harness: &str) -> serde_json::Value {
     let dir = fixtures().join(harness).join("history");
-    let truth: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap()
+}
+
+/// The history of `harnesses` together: each commit's outputs of all of them form one run.
+fn history_of(harnesses: &[&str]) -> Trend {
     let mut snaps: Vec<(String, Snapshot)> = Vec::new();
     for c in 0..12 {
         let name = format!("commit-{c:02}");
@@ -22,12 +25,93 @@ fn history(harness: &str) -> (Trend, serde_json::Value) {
             criterion_baseline: Some(name.clone()),
             ..ReadOptions::default()
         };
-        let mut s = read_one_run(&[dir.join(&name)], opts).unwrap();
+        let paths: Vec<PathBuf> = harnesses
+            .iter()
+            .map(|h| fixtures().join(h).join("history").join(&name))
+            .collect();
+        let mut s = read_one_run(&paths, opts).unwrap();
         s.run.commit = Some(name.clone());
         snaps.push((name, s));
     }
     let runs: Vec<(&str, &Snapshot)> = snaps.iter().map(|(i, s)| (i.as_str(), s)).collect();
-    (analyse("main", &runs, TrendOptions::default()), truth)
+    analyse("main", &runs, TrendOptions::default())
+}
+
+const HARNESSES: [&str; 4] = [
+    "criterion",
+    "google-benchmark",
+    "hyperfine",
+    "pytest-benchmark",
+];
+
+/// The truth label at the step of a metric of `h`.
+fn label(truth: &serde_json::Value, h: &str, id: &str) -> String {
+    // pytest-benchmark's truth names the test without its file.
+    truth["benchmarks"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| id == **k || id.ends_with(&format!("::{k}")))
+        .and_then(|(_, v)| v["label_at_step"].as_str())
+        .unwrap_or_else(|| panic!("{h}: {id} is not in truth.json"))
+        .to_string()
+}
+
+/// All four harnesses' outputs of a commit as one run (as the shipped example history is
+/// recorded): the run-wide disturbance at the hog commit spans them, and no unchanged
+/// benchmark gets a regression or improvement change point.
+#[test]
+fn history_fixtures_together() {
+    let t = history_of(&HARNESSES);
+    let truths: Vec<(&str, serde_json::Value)> = HARNESSES.iter().map(|h| (*h, truth(h))).collect();
+    for m in &t.metrics {
+        let (h, tr) = truths
+            .iter()
+            .find(|(_, tr)| {
+                tr["benchmarks"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .any(|k| m.id == *k || m.id.ends_with(&format!("::{k}")))
+            })
+            .unwrap();
+        let l = label(tr, h, &m.id);
+        for c in &m.change_points {
+            eprintln!(
+                "  {} [{l}]: run {} {} {:?}: {}",
+                m.id,
+                c.run,
+                fmt_ratio(c.ratio),
+                c.verdict,
+                c.reason
+            );
+            assert!(
+                c.run != 4 || c.verdict != Verdict::Regression,
+                "{}: hog run",
+                m.id
+            );
+            if l != "REGRESSION" {
+                assert!(
+                    !matches!(c.verdict, Verdict::Regression | Verdict::Improvement),
+                    "unchanged {} got {:?}: {}",
+                    m.id,
+                    c.verdict,
+                    c.reason
+                );
+            }
+        }
+        // Most metrics are set apart at the hog run as a run-wide disturbance.
+    }
+    let at_hog = t
+        .metrics
+        .iter()
+        .filter(|m| m.outliers.iter().any(|o| o.run == 4 && o.environmental))
+        .count();
+    assert!(
+        at_hog * 3 >= t.metrics.len() * 2,
+        "{at_hog} of {}",
+        t.metrics.len()
+    );
 }
 
 /// Prints what was found per harness (the closing note's table), then checks it.
@@ -40,7 +124,7 @@ fn history_fixtures_acceptance() {
         "hyperfine",
         "pytest-benchmark",
     ] {
-        let (t, truth) = history(h);
+        let (t, truth) = (history_of(&[h]), truth(h));
         let step = 8;
         let hog = 4;
         eprintln!(
@@ -49,14 +133,7 @@ fn history_fixtures_acceptance() {
             t.runs.len()
         );
         for m in &t.metrics {
-            // pytest-benchmark's truth names the test without its file.
-            let label = truth["benchmarks"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .find(|(k, _)| m.id == **k || m.id.ends_with(&format!("::{k}")))
-                .and_then(|(_, v)| v["label_at_step"].as_str())
-                .unwrap_or_else(|| panic!("{h}: {} is not in truth.json", m.id));
+            let label = label(&truth, h, &m.id);
             for c in &m.change_points {
                 eprintln!(
                     "  {} [{label}]: change point at run {} {} {:?} ({})",
