@@ -14,6 +14,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Parser;
 use comfy_table::{ContentArrangement, Table, presets};
 
+mod past;
 mod trend;
 
 use crate::align::Run;
@@ -25,10 +26,10 @@ use crate::config::Config;
 use crate::ingest::idmap::IdMap;
 use crate::ingest::{self, Format as InFormat, ReadOptions};
 use crate::model::Snapshot;
-use crate::pipeline::{Inputs, analyse};
+use crate::pipeline::{Inputs, PastRuns, analyse};
 use crate::report::{Format, RenderOptions, renderer};
 use crate::store::fs::FsStore;
-use crate::store::{Loaded, RunKind, Selector, Store, Stored, select_kind};
+use crate::store::{Catalog, RunKind, RunMeta, Selector, Store, Stored, load_many, select_kind};
 
 /// The exit statuses regdiff documents as its interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,22 +184,22 @@ fn read_options(
     }
 }
 
-/// The store, loaded once on first use.
+/// The store's catalog, read once on first use.
 struct LazyStore<'s> {
     store: &'s FsStore,
-    loaded: Option<Loaded>,
+    catalog: Option<Catalog>,
 }
 
 impl<'s> LazyStore<'s> {
-    fn get(&mut self) -> Result<&Loaded> {
-        if self.loaded.is_none() {
-            let loaded = self
+    fn get(&mut self) -> Result<&Catalog> {
+        if self.catalog.is_none() {
+            let catalog = self
                 .store
-                .load_all()
-                .with_context(|| format!("cannot load the store {}", self.store.describe()))?;
-            self.loaded = Some(loaded);
+                .catalog()
+                .with_context(|| format!("cannot read the store {}", self.store.describe()))?;
+            self.catalog = Some(catalog);
         }
-        Ok(self.loaded.as_ref().expect("loaded above"))
+        Ok(self.catalog.as_ref().expect("read above"))
     }
 }
 
@@ -212,15 +213,32 @@ struct Resolved {
 
 impl Resolved {
     /// A stored run, with the id map applied.
-    fn stored(s: &Stored, id_map: &IdMap) -> Resolved {
-        let mut snapshot = s.snapshot.clone();
+    fn stored(s: Stored, id_map: &IdMap) -> Resolved {
+        let mut snapshot = s.snapshot;
         id_map.apply(&mut snapshot);
         Resolved {
-            id: s.id.clone(),
+            id: s.id,
             snapshot,
             from_store: true,
         }
     }
+}
+
+/// Reads stored runs whole; a run that cannot be read is an error naming it.
+fn load_stored(
+    store: &FsStore,
+    spec: &str,
+    metas: &[&RunMeta],
+    id_map: &IdMap,
+) -> Result<Vec<Resolved>> {
+    let (loaded, failures) = load_many(store, metas);
+    if let Some(e) = failures.into_iter().next() {
+        bail!("`{spec}` names a stored run that cannot be read: {e}");
+    }
+    Ok(loaded
+        .into_iter()
+        .map(|s| Resolved::stored(s, id_map))
+        .collect())
 }
 
 /// Reads a SPEC that is an existing path.
@@ -265,14 +283,12 @@ fn resolve_kind(
         anyhow!("`{spec}` is not an existing file or folder, and not a store selector: {e}")
     })?;
     let name = store.store.describe();
-    let loaded = store.get()?;
-    let picked = select_kind(loaded, &selector, kind, &name).map_err(|e| {
+    let fs = store.store;
+    let catalog = store.get()?;
+    let picked = select_kind(catalog, &selector, kind, &name).map_err(|e| {
         anyhow!("`{spec}` is not an existing file or folder, and as a store selector: {e}")
     })?;
-    Ok(picked
-        .into_iter()
-        .map(|s: &Stored| Resolved::stored(s, &opts.id_map))
-        .collect())
+    load_stored(fs, spec, &picked, &opts.id_map)
 }
 
 fn compare(
@@ -347,7 +363,7 @@ fn compare(
     let opts = &opts;
     let mut lazy = LazyStore {
         store,
-        loaded: None,
+        catalog: None,
     };
     let mut warnings = Vec::new();
 
@@ -457,76 +473,121 @@ fn compare(
         }
     }
 
-    // History: explicit, or the stored runs of the base branch before the base side.
-    let mut history: Vec<Resolved> = Vec::new();
+    // History: explicit, or the stored runs of the base branch before the base side. Stored
+    // runs are streamed for what the evidence asks (the head's failing tests, the metrics),
+    // never held whole.
+    let mut load_failures = 0;
+    let head_runs = as_runs(&head);
+    let wanted = crate::pipeline::failing_ids(&head_runs);
+    let mut past = PastRuns::default();
     if !args.no_history {
         let base_ids: Vec<&str> = base
             .iter()
             .filter(|r| r.from_store)
             .map(|r| r.id.as_str())
             .collect();
+        let head_ids: Vec<&str> = head
+            .iter()
+            .filter(|r| r.from_store)
+            .map(|r| r.id.as_str())
+            .collect();
+        let head_commits: Vec<&str> = head
+            .iter()
+            .filter_map(|r| r.snapshot.run.commit.as_deref())
+            .collect();
+        // History is evidence about the base branch: never the base or head runs themselves,
+        // nor any run of a head commit (a head failure must not excuse itself).
+        let keep = |id: &str, commit: Option<&str>| {
+            !base_ids.contains(&id)
+                && !head_ids.contains(&id)
+                && commit.is_none_or(|c| !head_commits.contains(&c))
+        };
+        let mut in_memory: Option<Vec<Resolved>> = None;
+        let mut stored: Vec<RunMeta> = Vec::new();
         if let Some(spec) = &args.history {
-            history = resolve(spec, opts, &mut lazy)
-                .with_context(|| format!("cannot read the history `{spec}`"))?;
+            let path = Path::new(spec.as_str());
+            if path.exists() || ingest::input::is_stdin(path) {
+                in_memory = Some(
+                    read_spec_path(spec, opts)
+                        .with_context(|| format!("cannot read the history `{spec}`"))?,
+                );
+            } else {
+                let selector = Selector::parse(spec).map_err(|e| {
+                    anyhow!("cannot read the history `{spec}`: not an existing file or folder, and not a store selector: {e}")
+                })?;
+                let name = lazy.store.describe();
+                let catalog = lazy.get()?;
+                stored = crate::store::select(catalog, &selector, &name)
+                    .map_err(|e| anyhow!("cannot read the history `{spec}`: {e}"))?
+                    .into_iter()
+                    .cloned()
+                    .collect();
+            }
         } else if !base_ids.is_empty() {
             let branch = base_specs
                 .iter()
                 .filter_map(|s| Selector::parse(s).ok())
                 .find_map(|s| s.branch().map(str::to_string));
             if let Some(branch) = branch {
-                let loaded = lazy.get()?;
-                let oldest = loaded
-                    .snapshots
+                let catalog = lazy.get()?;
+                let oldest = catalog
+                    .runs
                     .iter()
                     .position(|s| base_ids.contains(&s.id.as_str()));
                 if let Some(oldest) = oldest {
-                    history = loaded.snapshots[..oldest]
+                    stored = catalog.runs[..oldest]
                         .iter()
-                        .filter(|s| s.snapshot.run.branch.as_deref() == Some(branch.as_str()))
+                        .filter(|s| s.run.branch.as_deref() == Some(branch.as_str()))
                         // A benchmark run is no history of the tests, nor the reverse.
                         .filter(|s| {
-                            (base_kind.tests && !s.snapshot.tests.is_empty())
-                                || (base_kind.metrics && !s.snapshot.metrics.is_empty())
+                            (base_kind.tests && s.counts.tests > 0)
+                                || (base_kind.metrics && s.counts.metrics > 0)
                                 || base_kind == RunKind::ANY
                         })
-                        .map(|s| Resolved::stored(s, &opts.id_map))
+                        .cloned()
                         .collect();
                 }
             }
         }
-        // History is evidence about the base branch: never the base or head runs themselves,
-        // nor any run of a head commit (a head failure must not excuse itself).
-        let head_commits: Vec<&str> = head
-            .iter()
-            .filter_map(|r| r.snapshot.run.commit.as_deref())
-            .collect();
-        let before = history.len();
-        history.retain(|h| {
-            !base
-                .iter()
-                .chain(head.iter())
-                .any(|r| r.from_store && r.id == h.id)
-                && h.snapshot
+        let before = stored.len() + in_memory.as_ref().map_or(0, Vec::len);
+        stored.retain(|m| keep(&m.id, m.run.commit.as_deref()));
+        if let Some(runs) = &mut in_memory {
+            runs.retain(|r| !r.from_store || keep(&r.id, r.snapshot.run.commit.as_deref()));
+            runs.retain(|r| {
+                r.snapshot
                     .run
                     .commit
                     .as_deref()
                     .is_none_or(|c| !head_commits.contains(&c))
-        });
-        if history.len() < before {
+            });
+        }
+        let after = stored.len() + in_memory.as_ref().map_or(0, Vec::len);
+        if after < before {
             warnings.push(format!(
                 "{} history run(s) left out because they are base or head runs or a head commit",
-                before - history.len()
+                before - after
             ));
         }
+        if let Some(runs) = &in_memory {
+            past = PastRuns::from_runs(&as_runs(runs), &config, Some(&wanted));
+        } else if !stored.is_empty() {
+            let metas: Vec<&RunMeta> = stored.iter().collect();
+            let (p, failures) = past::stream(lazy.store, &metas, &config, &wanted, &opts.id_map);
+            past = p;
+            for f in &failures {
+                load_failures += 1;
+                let _ = writeln!(io.stderr, "error: stored snapshot unreadable: {f}");
+                warnings.push(format!("stored snapshot unreadable and not used: {f}"));
+            }
+        }
     }
-    let mut load_failures = 0;
-    if let Some(loaded) = &lazy.loaded {
-        for f in &loaded.failures {
+    if let Some(catalog) = &lazy.catalog {
+        for f in &catalog.failures {
             load_failures += 1;
             let _ = writeln!(io.stderr, "error: stored snapshot unreadable: {f}");
             warnings.push(format!("stored snapshot unreadable and not used: {f}"));
         }
-        for f in &loaded.foreign {
+        for f in &catalog.foreign {
             let _ = writeln!(
                 io.stderr,
                 "warning: not a snapshot, left alone in the store: {f}"
@@ -543,8 +604,8 @@ fn compare(
 
     let inputs = Inputs {
         base: as_runs(&base),
-        head: as_runs(&head),
-        history: as_runs(&history),
+        head: head_runs,
+        history: past,
         config: &config,
         changed_files,
         gate,
@@ -753,16 +814,16 @@ fn record(
         snap.run.commit.as_deref().unwrap_or_default(),
     )?;
     let outcome = store.save(&snap)?;
-    let others: Vec<&Stored> = earlier.iter().filter(|s| s.id != outcome.id).collect();
-    let other_machine: Vec<&&Stored> = others
+    let others: Vec<&RunMeta> = earlier.iter().filter(|s| s.id != outcome.id).collect();
+    let other_machine: Vec<&&RunMeta> = others
         .iter()
-        .filter(|s| !fingerprint_differences(&s.snapshot.env, &snap.env).is_empty())
+        .filter(|s| !fingerprint_differences(&s.env, &snap.env).is_empty())
         .collect();
     if !others.is_empty() {
         let diff = other_machine
             .first()
             .map(|o| {
-                let d = fingerprint_differences(&o.snapshot.env, &snap.env);
+                let d = fingerprint_differences(&o.env, &snap.env);
                 if d.is_empty() {
                     String::new()
                 } else {
@@ -796,15 +857,9 @@ fn record(
         )?;
     }
     if let Ok(stale) = store.stale_temps()
-        && !stale.is_empty()
+        && let Some(w) = crate::store::stale_warning(&stale)
     {
-        let loaded = Loaded {
-            stale_temps: stale,
-            ..Loaded::default()
-        };
-        if let Some(w) = loaded.stale_warning() {
-            writeln!(io.stderr, "warning: {w}")?;
-        }
+        writeln!(io.stderr, "warning: {w}")?;
     }
     let what = if outcome.already_stored {
         "already stored as"
@@ -915,17 +970,17 @@ fn store_command(cmd: &StoreCommand, store: &FsStore, io: &mut Io<'_>) -> Result
 }
 
 fn list(args: &ListArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
-    let loaded = store.load_all()?;
+    let loaded = store.catalog()?;
     if let Some(w) = loaded.stale_warning() {
         writeln!(io.stderr, "warning: {w}")?;
     }
-    let rows: Vec<&Stored> = loaded
-        .snapshots
+    let rows: Vec<&RunMeta> = loaded
+        .runs
         .iter()
         .filter(|s| {
             args.branch
                 .as_deref()
-                .is_none_or(|b| s.snapshot.run.branch.as_deref() == Some(b))
+                .is_none_or(|b| s.run.branch.as_deref() == Some(b))
         })
         .collect();
     match args.format {
@@ -935,10 +990,10 @@ fn list(args: &ListArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus>
                 .map(|s| {
                     serde_json::json!({
                         "id": s.id,
-                        "run": s.snapshot.run,
-                        "tests": s.snapshot.tests.len(),
-                        "metrics": s.snapshot.metrics.len(),
-                        "warnings": s.snapshot.warnings.len(),
+                        "run": s.run,
+                        "tests": s.counts.tests,
+                        "metrics": s.counts.metrics,
+                        "warnings": s.counts.warnings,
                     })
                 })
                 .collect();
@@ -954,7 +1009,7 @@ fn list(args: &ListArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus>
                     "id", "branch", "commit", "time", "tests", "metrics", "warnings",
                 ]);
             for s in &rows {
-                let r = &s.snapshot.run;
+                let r = &s.run;
                 t.add_row(vec![
                     s.id.clone(),
                     r.branch.clone().unwrap_or_default(),
@@ -965,9 +1020,9 @@ fn list(args: &ListArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus>
                         .take(12)
                         .collect(),
                     r.time.clone().unwrap_or_default(),
-                    s.snapshot.tests.len().to_string(),
-                    s.snapshot.metrics.len().to_string(),
-                    s.snapshot.warnings.len().to_string(),
+                    s.counts.tests.to_string(),
+                    s.counts.metrics.to_string(),
+                    s.counts.warnings.to_string(),
                 ]);
             }
             writeln!(io.stdout, "{t}")?;
@@ -1003,7 +1058,7 @@ fn list(args: &ListArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus>
 fn show(args: &ShowArgs, id_map: &IdMap, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
     let mut lazy = LazyStore {
         store,
-        loaded: None,
+        catalog: None,
     };
     let opts = read_options(args.input_format, args.criterion_baseline.as_ref(), id_map);
     let runs = resolve(&args.spec, &opts, &mut lazy)?;
@@ -1051,8 +1106,8 @@ fn show(args: &ShowArgs, id_map: &IdMap, store: &FsStore, io: &mut Io<'_>) -> Re
             }
         }
     }
-    let failures = lazy.loaded.as_ref().map_or(0, |l| l.failures.len());
-    if let Some(l) = &lazy.loaded {
+    let failures = lazy.catalog.as_ref().map_or(0, |l| l.failures.len());
+    if let Some(l) = &lazy.catalog {
         for f in &l.failures {
             writeln!(io.stderr, "error: stored snapshot unreadable: {f}")?;
         }

@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Each stage is one module with data types between them: [`ingest`] reads inputs into
-//! [`model`] types, [`store`] keeps snapshots, [`align`] pairs items by id, [`compare`] states
+//! [`model`] types, [`store`] keeps snapshots, [`history`] holds what a branch's past runs say, row by row, [`align`] pairs items by id, [`compare`] states
 //! facts, [`attribute`] gathers evidence, [`classify`] alone decides verdicts, [`gate`] applies
 //! the policy, and [`report`] renders without computing. [`stats`] holds the pure statistics.
 
@@ -27,6 +27,7 @@ pub mod config;
 pub mod error;
 pub mod fingerprint;
 pub mod gate;
+pub mod history;
 pub mod ingest;
 pub mod model;
 pub mod pipeline;

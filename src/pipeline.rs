@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::align::{Run, align_tests};
 use crate::attribute::rules::RuleSet;
 use crate::attribute::signature::signature;
-use crate::attribute::{Context, HistoryIndex, MassTable, attribute, env_differences};
+use crate::attribute::{Context, MassTable, attribute, env_differences};
 use crate::classify::classify_test;
 use crate::classify::{pass_rate, run_fault};
 use crate::compare::cases::{TestComparison, compare_test};
@@ -22,9 +22,66 @@ use crate::compare::metrics;
 use crate::compare::renames;
 use crate::config::{Config, Strength};
 use crate::gate;
+use crate::history::TestHistory;
 use crate::model::{Change, Summary, Verdict};
 use crate::report::diff::word_diff;
 use crate::report::{HistoryInfo, Item, REPORT_SCHEMA, Report, RuleHits, SideInfo, TestItem};
+
+/// What the base branch's stored runs before the base say, as the analysis asks it: test
+/// outcomes and failure signatures (evidence E3) and metric statistics (the history noise
+/// model). Built from snapshots in memory ([`PastRuns::from_runs`]) or streamed from the
+/// store without holding its runs whole; both keep the same windows.
+#[derive(Debug, Default)]
+pub struct PastRuns {
+    /// The last `attribution.history_window` runs' outcomes of the tests asked about.
+    pub tests: TestHistory,
+    /// The last `metrics.history_window` runs' metric statistics, oldest first.
+    pub metrics: Vec<metrics::HistoryRun>,
+    /// Their branch, when they name one.
+    pub branch: Option<String>,
+}
+
+impl PastRuns {
+    /// The history of runs in memory (oldest first), with the configured windows; only the
+    /// tests in `wanted` are kept (every test when `None`).
+    pub fn from_runs(
+        runs: &[Run<'_>],
+        config: &Config,
+        wanted: Option<&HashSet<String>>,
+    ) -> PastRuns {
+        let tw = &runs[runs.len().saturating_sub(config.attribution.history_window)..];
+        let mw = &runs[runs.len().saturating_sub(config.metrics.history_window)..];
+        PastRuns {
+            tests: TestHistory::from_snapshots(tw.iter().map(|r| (r.id, r.snapshot)), wanted),
+            metrics: mw
+                .par_iter()
+                .map(|r| {
+                    metrics::HistoryRun::of(
+                        r.id,
+                        r.snapshot.run.commit.clone(),
+                        &r.snapshot.metrics,
+                    )
+                })
+                .collect(),
+            branch: runs.iter().find_map(|r| r.snapshot.run.branch.clone()),
+        }
+    }
+
+    /// Whether there is no history at all.
+    pub fn is_empty(&self) -> bool {
+        self.tests.runs.is_empty() && self.metrics.is_empty()
+    }
+}
+
+/// The ids of the tests that fail in some run of `head`: the only ones whose history the
+/// evidence asks about.
+pub fn failing_ids(head: &[Run<'_>]) -> HashSet<String> {
+    head.iter()
+        .flat_map(|r| r.snapshot.tests.iter())
+        .filter(|t| t.status.is_failure())
+        .map(|t| t.id.clone())
+        .collect()
+}
 
 /// Everything a comparison needs.
 pub struct Inputs<'a> {
@@ -32,8 +89,8 @@ pub struct Inputs<'a> {
     pub base: Vec<Run<'a>>,
     /// Head runs.
     pub head: Vec<Run<'a>>,
-    /// History of the base branch, oldest first, base runs excluded.
-    pub history: Vec<Run<'a>>,
+    /// History of the base branch before the base, base runs excluded.
+    pub history: PastRuns,
     /// Configuration.
     pub config: &'a Config,
     /// Changed files (`--changed-files`), when given.
@@ -57,14 +114,11 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         .collect();
 
     let mass = MassTable::build(&comparisons);
-    let window = config.attribution.history_window;
-    let history = &inputs.history[inputs.history.len().saturating_sub(window)..];
-    let history_index = HistoryIndex::build(history);
     let env_diff = env_differences(&inputs.base, &inputs.head);
     let ctx = Context {
         thresholds: &config.attribution,
         rules: &rules,
-        history: &history_index,
+        history: &inputs.history.tests,
         changed_files: inputs.changed_files.as_deref(),
         mass: &mass,
         env_diff: &env_diff,
@@ -180,8 +234,22 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
     let metric_history = if inputs.history.is_empty() {
         metrics::MetricHistory::default()
     } else {
-        let window: Vec<&Run<'_>> = inputs.history.iter().chain(&inputs.base).collect();
-        metrics::MetricHistory::from_runs(&window, config.metrics.history_window)
+        let window: Vec<metrics::HistoryRun> = inputs
+            .history
+            .metrics
+            .iter()
+            .cloned()
+            .chain(inputs.base.iter().map(|r| {
+                metrics::HistoryRun::of(r.id, r.snapshot.run.commit.clone(), &r.snapshot.metrics)
+            }))
+            .collect();
+        let branch = inputs.history.branch.clone().or_else(|| {
+            inputs
+                .base
+                .iter()
+                .find_map(|r| r.snapshot.run.branch.clone())
+        });
+        metrics::MetricHistory::from_parts(window, branch, config.metrics.history_window)
     };
     let controls = metrics::globs(&config.metrics.control);
     let is_control = |m: &metrics::MetricInput| {
@@ -260,8 +328,8 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         base: side_info(&inputs.base, &comparisons, true),
         head: side_info(&inputs.head, &comparisons, false),
         history: HistoryInfo {
-            runs: history.len(),
-            snapshots: history.iter().map(|r| r.id.to_string()).collect(),
+            runs: inputs.history.tests.runs.len(),
+            snapshots: inputs.history.tests.runs.clone(),
         },
         gate: Default::default(),
         summary,

@@ -61,7 +61,7 @@ fn suite(rng: &mut Rng, cvs: &[f64], runs: usize, shift: &[f64]) -> Vec<(String,
             .zip(&ids_h)
             .map(|(s, id)| Run { id, snapshot: s })
             .collect(),
-        history: Vec::new(),
+        history: Default::default(),
         config: &config,
         changed_files: None,
         gate: None,

@@ -351,12 +351,12 @@ fn defect_07_stale_temporary_files_are_reported_and_collected() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| {
-            p.extension().is_some_and(|e| e == "json")
+            p.extension().is_some_and(|e| e == "jsonl")
                 && !p.file_name().unwrap().to_string_lossy().starts_with('.')
         })
         .unwrap();
     let text = std::fs::read_to_string(&snap).unwrap();
-    let changed = text.replacen("\"commit\": \"a", "\"commit\": \"b", 1);
+    let changed = text.replacen("\"commit\":\"a", "\"commit\":\"b", 1);
     assert_ne!(changed, text);
     std::fs::write(&snap, changed).unwrap();
     write(&st, "garbage.json", "{\"schema\": \"regdiff.snap");

@@ -46,7 +46,7 @@ fn snapshots(store: &Path) -> Vec<PathBuf> {
             rd.map(|e| e.unwrap().path())
                 .filter(|p| {
                     let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                    name.ends_with(".json") && !name.starts_with('.')
+                    (name.ends_with(".json") || name.ends_with(".jsonl")) && !name.starts_with('.')
                 })
                 .collect()
         })

@@ -1,52 +1,34 @@
-//! `regdiff trend` and `regdiff flaky`: a branch's stored runs, oldest first, analysed by
-//! [`crate::trend::analyse`] and rendered by [`crate::report::trend`].
+//! `regdiff trend` and `regdiff flaky`: a branch's stored runs, oldest first, streamed from
+//! the store into a [`crate::history::History`] (metrics per run, one byte per test per run),
+//! analysed by [`crate::trend::analyse_history`] and rendered by [`crate::report::trend`].
 
 use anyhow::{Context as _, Result, bail};
 
 use super::{ExitStatus, Io};
 use crate::cli::{FlakyArgs, ListFormat, TrendArgs, TrendFormat};
-use crate::model::Snapshot;
+use crate::history::History;
 use crate::report::trend as render;
 use crate::store::fs::FsStore;
-use crate::store::{Loaded, Store, Stored};
-use crate::trend::{Trend, TrendOptions, analyse};
-
-/// The store's snapshots, with a progress bar on a terminal (hidden elsewhere).
-fn load(store: &FsStore, io: &mut Io<'_>) -> Result<Loaded> {
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("loading {pos}/{len} snapshots {wide_bar} {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let loaded = store.load_all_with(&|n| bar.set_length(n as u64), &|| bar.inc(1));
-    bar.finish_and_clear();
-    let loaded = loaded?;
-    if let Some(w) = loaded.stale_warning() {
-        writeln!(io.stderr, "warning: {w}")?;
-    }
-    for f in &loaded.failures {
-        writeln!(io.stderr, "warning: skipped an unreadable snapshot: {f}")?;
-    }
-    Ok(loaded)
-}
+use crate::store::{Catalog, RunMeta, Store};
+use crate::trend::{Trend, TrendOptions, analyse_history};
 
 /// The branch's runs, oldest first (the store's chronological order), the last `last`.
-fn history<'a>(
-    loaded: &'a Loaded,
+fn history_runs<'a>(
+    catalog: &'a Catalog,
     store: &FsStore,
     branch: &str,
     last: Option<usize>,
-) -> Result<Vec<&'a Stored>> {
-    let runs: Vec<&Stored> = loaded
-        .snapshots
+) -> Result<Vec<&'a RunMeta>> {
+    let runs: Vec<&RunMeta> = catalog
+        .runs
         .iter()
-        .filter(|s| s.snapshot.run.branch.as_deref() == Some(branch))
+        .filter(|s| s.run.branch.as_deref() == Some(branch))
         .collect();
     if runs.is_empty() {
-        let mut branches: Vec<&str> = loaded
-            .snapshots
+        let mut branches: Vec<&str> = catalog
+            .runs
             .iter()
-            .filter_map(|s| s.snapshot.run.branch.as_deref())
+            .filter_map(|s| s.run.branch.as_deref())
             .collect();
         branches.sort_unstable();
         branches.dedup();
@@ -67,9 +49,30 @@ fn history<'a>(
     Ok(runs[from..].to_vec())
 }
 
-fn analysed(runs: &[&Stored], branch: &str, options: TrendOptions) -> Trend {
-    let pairs: Vec<(&str, &Snapshot)> = runs.iter().map(|s| (s.id.as_str(), &s.snapshot)).collect();
-    analyse(branch, &pairs, options)
+/// The branch's history, streamed from the store with a progress bar on a terminal (hidden
+/// elsewhere); unreadable runs are reported and left out.
+fn load(store: &FsStore, branch: &str, last: Option<usize>, io: &mut Io<'_>) -> Result<History> {
+    let catalog = store
+        .catalog()
+        .with_context(|| format!("cannot read the store {}", store.describe()))?;
+    if let Some(w) = catalog.stale_warning() {
+        writeln!(io.stderr, "warning: {w}")?;
+    }
+    for f in &catalog.failures {
+        writeln!(io.stderr, "warning: skipped an unreadable snapshot: {f}")?;
+    }
+    let runs = history_runs(&catalog, store, branch, last)?;
+    let bar = indicatif::ProgressBar::new(runs.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("reading {pos}/{len} runs {wide_bar} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let (history, failures) = crate::store::history(store, &runs, &|| bar.inc(1));
+    bar.finish_and_clear();
+    for f in &failures {
+        writeln!(io.stderr, "warning: skipped an unreadable snapshot: {f}")?;
+    }
+    Ok(history)
 }
 
 pub(super) fn trend(args: &TrendArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
@@ -79,14 +82,13 @@ pub(super) fn trend(args: &TrendArgs, store: &FsStore, io: &mut Io<'_>) -> Resul
             args.threshold
         );
     }
-    let loaded = load(store, io)?;
-    let runs = history(&loaded, store, &args.branch, args.last)?;
+    let history = load(store, &args.branch, args.last, io)?;
     let options = TrendOptions {
         threshold: args.threshold,
         min_flaky_runs: args.min_flaky_runs,
         ..TrendOptions::default()
     };
-    let t = analysed(&runs, &args.branch, options);
+    let t = analyse_history(&args.branch, &history, options);
     if let Some(path) = &args.html {
         std::fs::write(path, render::html(&t))
             .with_context(|| format!("cannot write the HTML page {}", path.display()))?;
@@ -110,13 +112,12 @@ pub(super) fn trend(args: &TrendArgs, store: &FsStore, io: &mut Io<'_>) -> Resul
 }
 
 pub(super) fn flaky(args: &FlakyArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
-    let loaded = load(store, io)?;
-    let runs = history(&loaded, store, &args.branch, args.last)?;
+    let history = load(store, &args.branch, args.last, io)?;
     let options = TrendOptions {
         min_flaky_runs: args.min_flaky_runs,
         ..TrendOptions::default()
     };
-    let t = analysed(&runs, &args.branch, options);
+    let t: Trend = analyse_history(&args.branch, &history, options);
     match args.format {
         ListFormat::Table => write!(io.stdout, "{}", render::flaky_text(&t))?,
         ListFormat::Json => {

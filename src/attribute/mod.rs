@@ -26,9 +26,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crate::align::Run;
 use crate::compare::cases::TestComparison;
 use crate::config::{Attribution as Thresholds, Strength};
-use crate::model::{EnvFingerprint, Evidence, Status, TestResult};
+use crate::history::TestHistory;
+use crate::model::{EnvFingerprint, Evidence, Status};
 use crate::stats::binom::binomial_sf;
-use crate::trend::flaky::{FailureHistory, Outcome};
+use crate::trend::flaky::FailureHistory;
 use rules::RuleSet;
 use signature::{signature, similarity};
 
@@ -111,34 +112,6 @@ impl Findings {
     }
 }
 
-/// A test's results in the history runs.
-#[derive(Debug, Default)]
-pub struct HistoryIndex<'a> {
-    per_test: HashMap<&'a str, Vec<(&'a str, &'a TestResult)>>,
-    /// Number of history runs.
-    pub runs: usize,
-}
-
-impl<'a> HistoryIndex<'a> {
-    /// Indexes history runs (oldest first) by test id.
-    pub fn build(history: &[Run<'a>]) -> Self {
-        let mut per_test: HashMap<&'a str, Vec<(&'a str, &'a TestResult)>> = HashMap::new();
-        for run in history {
-            for t in &run.snapshot.tests {
-                per_test.entry(t.id.as_str()).or_default().push((run.id, t));
-            }
-        }
-        HistoryIndex {
-            per_test,
-            runs: history.len(),
-        }
-    }
-
-    fn of(&self, id: &str) -> &[(&'a str, &'a TestResult)] {
-        self.per_test.get(id).map(Vec::as_slice).unwrap_or(&[])
-    }
-}
-
 /// Head failures grouped by signature, over the whole comparison (for E5).
 #[derive(Debug, Default)]
 pub struct MassTable {
@@ -203,13 +176,13 @@ pub fn newly_failing(c: &TestComparison<'_>) -> bool {
 }
 
 /// Everything attribution needs besides the test itself.
-pub struct Context<'a, 'b> {
+pub struct Context<'b> {
     /// Thresholds.
     pub thresholds: &'b Thresholds,
     /// Signature rules.
     pub rules: &'b RuleSet,
     /// History of the base branch (base-side runs excluded).
-    pub history: &'b HistoryIndex<'a>,
+    pub history: &'b TestHistory,
     /// Changed files, when given.
     pub changed_files: Option<&'b [String]>,
     /// Head failures by signature.
@@ -219,7 +192,7 @@ pub struct Context<'a, 'b> {
 }
 
 /// Gathers the evidence for one test (see the module documentation).
-pub fn attribute(c: &TestComparison<'_>, ctx: &Context<'_, '_>) -> Findings {
+pub fn attribute(c: &TestComparison<'_>, ctx: &Context<'_>) -> Findings {
     let mut f = Findings::default();
     let head_failures: Vec<_> = c
         .head_obs
@@ -390,7 +363,7 @@ fn mentions_setup(a: &crate::model::Attempt) -> bool {
 
 /// E1: a similar failure (same masked signature, or similar above the threshold) already
 /// happened on the base side, in a final result or in a retried attempt.
-fn evidence_known_failure(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findings) {
+fn evidence_known_failure(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Findings) {
     let head_sigs = head_failure_signatures(c);
     let mut runs = Vec::new();
     let mut example = None;
@@ -468,22 +441,19 @@ fn evidence_retry_passed(c: &TestComparison<'_>, f: &mut Findings) {
 /// E3: the base branch's history shows the test passing and failing, with enough runs, at
 /// least one of its failures like the head's, and the head failures are not unlikely at the
 /// rate the history shows.
-fn evidence_history(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findings) {
+fn evidence_history(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Findings) {
     let obs = ctx.history.of(c.id);
-    let executed: Vec<_> = obs
-        .iter()
-        .filter(|(_, t)| t.status != Status::Skipped)
-        .collect();
+    let executed: Vec<_> = obs.iter().filter(|o| o.outcome.is_some()).collect();
     // The same computation as `regdiff flaky` (trend::flaky).
-    let hist = FailureHistory::of(executed.iter().filter_map(|(_, t)| Outcome::of(t)));
+    let hist = FailureHistory::of(executed.iter().filter_map(|o| o.outcome));
     let (n, k) = (hist.runs, hist.failures);
     if n == 0 || k == 0 {
         return;
     }
     let failed_runs: Vec<String> = executed
         .iter()
-        .filter(|(_, t)| t.status.is_failure())
-        .map(|(id, _)| id.to_string())
+        .filter(|o| o.failure.is_some())
+        .map(|o| ctx.history.runs[o.run].clone())
         .collect();
     let min = ctx.thresholds.history_min_runs as u64;
     if k == n {
@@ -515,8 +485,7 @@ fn evidence_history(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findi
     let head_sigs = head_failure_signatures(c);
     let alike = executed
         .iter()
-        .filter(|(_, t)| t.status.is_failure())
-        .filter_map(|(_, t)| t.last_attempt().map(signature))
+        .filter_map(|o| o.failure.as_ref().map(signature))
         .any(|h| {
             head_sigs
                 .iter()
@@ -570,7 +539,7 @@ fn evidence_history(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findi
 }
 
 /// E5 (and veto V3): many head failures across unrelated tests share one signature.
-fn evidence_mass(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findings) {
+fn evidence_mass(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Findings) {
     use crate::model::Change;
     if !newly_failing(c) {
         return;
@@ -626,7 +595,7 @@ fn evidence_mass(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findings
 }
 
 /// Veto V1: the test's file, or a file in its failure trace, is among the changed files.
-fn veto_changed_files(c: &TestComparison<'_>, ctx: &Context<'_, '_>, f: &mut Findings) {
+fn veto_changed_files(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Findings) {
     let Some(changed) = ctx.changed_files else {
         return;
     };

@@ -73,6 +73,11 @@ impl IdMap {
         IdMap::new(rules.chain(args))
     }
 
+    /// Whether there are no rules (every id is kept as it is).
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
     /// Parses `--id-map` values: `PATTERN => REPLACEMENT`.
     pub fn parse_arg(arg: &str) -> Result<(String, String), String> {
         match arg.split_once(" => ") {

@@ -33,6 +33,7 @@ pub mod pytest_benchmark;
 pub mod pytest_json;
 pub mod sanitize;
 pub mod snapshot;
+pub mod snapshot_lines;
 pub mod tap;
 pub mod text;
 
@@ -156,6 +157,7 @@ fn detect_bytes(head: &[u8]) -> Result<Format, String> {
             "the file is empty: expected a test report or benchmark results ({TRIED})"
         )),
         Some(b'<') => Ok(Format::Junit),
+        Some(b'{') if snapshot_lines::sniff(body) => Ok(Format::Snapshot),
         Some(b'{') => {
             let text = String::from_utf8_lossy(body);
             let has = |k: &str| text.contains(&format!("\"{k}\""));

@@ -21,8 +21,12 @@ pub fn read_file(path: &Path) -> Result<Snapshot, IngestError> {
     parse(path, &bytes)
 }
 
-/// Parses and validates snapshot bytes; `path` is used in messages.
+/// Parses and validates snapshot bytes, in either encoding (one JSON document, or the
+/// store's JSON Lines of [`super::snapshot_lines`]); `path` is used in messages.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Snapshot, IngestError> {
+    if super::snapshot_lines::sniff(&bytes[..bytes.len().min(4096)]) {
+        return super::snapshot_lines::decode(path, bytes);
+    }
     match serde_json::from_slice::<Snapshot>(bytes) {
         Ok(mut snap) => {
             check_schema(path, Some(&serde_json::Value::String(snap.schema.clone())))?;
@@ -77,7 +81,7 @@ fn check_schema(path: &Path, schema: Option<&serde_json::Value>) -> Result<(), I
     }
 }
 
-fn check_values(path: &Path, snap: &Snapshot) -> Result<(), IngestError> {
+pub(crate) fn check_values(path: &Path, snap: &Snapshot) -> Result<(), IngestError> {
     if let Some(t) = &snap.run.time
         && t.parse::<jiff::Timestamp>().is_err()
     {

@@ -1,21 +1,29 @@
-//! The folder store: `baselines/` holds one JSON file per snapshot.
+//! The folder store: `baselines/` holds one file per snapshot.
+//!
+//! Snapshots are written as `ID.jsonl`, in the JSON Lines encoding of
+//! [`crate::ingest::snapshot_lines`]: `list` and the selectors read only each file's first
+//! and last lines, history questions stream the rows, and only the runs compared are decoded
+//! whole. Snapshots stored by earlier versions as one JSON document (`ID.json`) stay
+//! readable and keep their ids.
 //!
 //! Writes are atomic: the snapshot is written to a hidden temporary file in the same folder,
 //! flushed to disk (fsync), then linked under its final name, which fails if that name exists,
-//! so a crash never leaves a half-written baseline and no snapshot is ever replaced. Loads
-//! read every top-level `*.json` file in parallel (sub-folders such as `examples/` are not
-//! part of the store).
+//! so a crash never leaves a half-written baseline and no snapshot is ever replaced. Only the
+//! top-level `*.jsonl` and `*.json` files are read, in parallel (sub-folders such as
+//! `examples/` are not part of the store).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use serde::Deserialize;
 
-use super::{Loaded, SaveOutcome, Store, Stored, chronological};
-use crate::error::StoreError;
+use super::{Catalog, RunMeta, SaveOutcome, Store, chronological};
+use crate::error::{IngestError, StoreError};
 use crate::ingest::snapshot;
-use crate::model::Snapshot;
+use crate::ingest::snapshot_lines::{self, Counts, Sink};
+use crate::model::{EnvFingerprint, RunInfo, SNAPSHOT_SCHEMA, Snapshot, Status};
 
 /// The snapshot files of a store folder, and its temporary files with their sizes.
 type Scan = (Vec<PathBuf>, Vec<(PathBuf, u64)>);
@@ -71,7 +79,10 @@ impl FsStore {
                 }
                 continue;
             }
-            if name.starts_with('.') || !name.ends_with(".json") || !path.is_file() {
+            if name.starts_with('.')
+                || !(name.ends_with(".json") || name.ends_with(".jsonl"))
+                || !path.is_file()
+            {
                 continue;
             }
             files.push(path);
@@ -86,29 +97,16 @@ impl FsStore {
         Ok(self.snapshot_files()?.1)
     }
 
-    /// The stored runs of one branch at one commit. Only files whose name carries that
-    /// branch and commit are read (the id holds both), so this stays cheap in a large store.
-    pub fn runs_of_commit(&self, branch: &str, commit: &str) -> Result<Vec<Stored>, StoreError> {
-        let (files, _) = self.snapshot_files()?;
-        let short: String = commit
-            .chars()
-            .take(12)
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        let needle = format!("-{}-{short}-", sanitize(branch));
-        let mut out = Vec::new();
-        for p in files.iter().filter(|p| id_of(p).contains(&needle)) {
-            if let Ok(s) = snapshot::read_file(p)
-                && s.run.branch.as_deref() == Some(branch)
-                && s.run.commit.as_deref() == Some(commit)
-            {
-                out.push(Stored {
-                    id: id_of(p),
-                    snapshot: s,
-                });
-            }
-        }
-        Ok(out)
+    /// The stored runs of one branch at one commit (their metadata).
+    pub fn runs_of_commit(&self, branch: &str, commit: &str) -> Result<Vec<RunMeta>, StoreError> {
+        Ok(self
+            .catalog()?
+            .runs
+            .into_iter()
+            .filter(|m| {
+                m.run.branch.as_deref() == Some(branch) && m.run.commit.as_deref() == Some(commit)
+            })
+            .collect())
     }
 
     /// Verifies every file of the store: each snapshot parses, and its name is the id of its
@@ -208,7 +206,7 @@ pub struct CheckReport {
     pub stale_temps: Vec<(PathBuf, u64)>,
 }
 
-/// The id of a stored file: its name without `.json`.
+/// The id of a stored file: its name without `.jsonl` or `.json`.
 fn id_of(path: &Path) -> String {
     path.file_stem()
         .and_then(|s| s.to_str())
@@ -268,37 +266,125 @@ pub fn snapshot_id(snapshot: &Snapshot, json: &[u8]) -> String {
     format!("{time}-{branch}-{commit}-{:08x}", fnv1a64(json) >> 32)
 }
 
+/// What an earlier version's snapshot file (one JSON document) says of its run, read
+/// without building its tests.
+#[derive(Deserialize)]
+struct LegacyMeta {
+    schema: String,
+    run: RunInfo,
+    #[serde(default)]
+    env: EnvFingerprint,
+    #[serde(default)]
+    tests: Vec<StatusOnly>,
+    #[serde(default)]
+    metrics: Vec<serde::de::IgnoredAny>,
+    #[serde(default)]
+    warnings: Vec<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct StatusOnly {
+    status: Status,
+}
+
+/// The metadata of one stored file.
+fn read_meta(path: &Path) -> Result<RunMeta, IngestError> {
+    let id = id_of(path);
+    if path.extension().is_some_and(|e| e == "jsonl") {
+        let m = snapshot_lines::read_meta(path)?;
+        return Ok(RunMeta {
+            id,
+            run: m.header.run,
+            env: m.header.env,
+            counts: m.counts,
+            path: path.to_path_buf(),
+        });
+    }
+    let bytes = crate::ingest::input::read_all(path)?;
+    if snapshot_lines::sniff(&bytes[..bytes.len().min(4096)]) {
+        // The new encoding under the old extension (copied by hand): read it whole.
+        let s = snapshot::parse(path, &bytes)?;
+        return Ok(meta_of(id, path, &s));
+    }
+    match serde_json::from_slice::<LegacyMeta>(&bytes) {
+        Ok(m)
+            if m.schema == SNAPSHOT_SCHEMA
+                && m.run
+                    .time
+                    .as_deref()
+                    .is_none_or(|t| t.parse::<jiff::Timestamp>().is_ok()) =>
+        {
+            let mut counts = Counts {
+                tests: m.tests.len() as u64,
+                metrics: m.metrics.len() as u64,
+                warnings: m.warnings.len() as u64,
+                ..Counts::default()
+            };
+            for t in &m.tests {
+                match t.status {
+                    Status::Passed => counts.passed += 1,
+                    Status::Failed => counts.failed += 1,
+                    Status::Errored => counts.errored += 1,
+                    Status::Skipped => counts.skipped += 1,
+                }
+            }
+            Ok(RunMeta {
+                id,
+                run: m.run,
+                env: m.env,
+                counts,
+                path: path.to_path_buf(),
+            })
+        }
+        // Anything else: the full reader says precisely what is wrong.
+        _ => {
+            let s = snapshot::parse(path, &bytes)?;
+            Ok(meta_of(id, path, &s))
+        }
+    }
+}
+
+fn meta_of(id: String, path: &Path, s: &Snapshot) -> RunMeta {
+    RunMeta {
+        id,
+        run: s.run.clone(),
+        env: s.env.clone(),
+        counts: Counts::of(s),
+        path: path.to_path_buf(),
+    }
+}
+
 impl FsStore {
-    /// [`Store::load_all`], telling how many snapshot files there are (`start`) and when
+    /// [`Store::catalog`], telling how many snapshot files there are (`start`) and when
     /// each has been read (`tick`, from any thread): for a progress bar.
-    pub fn load_all_with(
+    pub fn catalog_with(
         &self,
         start: &dyn Fn(usize),
         tick: &(dyn Fn() + Sync),
-    ) -> Result<Loaded, StoreError> {
+    ) -> Result<Catalog, StoreError> {
         let (files, stale_temps) = self.snapshot_files()?;
         start(files.len());
         let results: Vec<_> = files
             .par_iter()
             .map(|p| {
-                let r = snapshot::read_file(p).map(|s| (id_of(p), s));
+                let r = read_meta(p);
                 tick();
                 r
             })
             .collect();
-        let mut loaded = Loaded {
+        let mut catalog = Catalog {
             stale_temps,
-            ..Loaded::default()
+            ..Catalog::default()
         };
         for r in results {
             match r {
-                Ok((id, snapshot)) => loaded.snapshots.push(Stored { id, snapshot }),
-                Err(e @ crate::error::IngestError::NotSnapshot { .. }) => loaded.foreign.push(e),
-                Err(e) => loaded.failures.push(e),
+                Ok(m) => catalog.runs.push(m),
+                Err(e @ IngestError::NotSnapshot { .. }) => catalog.foreign.push(e),
+                Err(e) => catalog.failures.push(e),
             }
         }
-        loaded.snapshots.sort_by(chronological);
-        Ok(loaded)
+        catalog.runs.sort_by(chronological);
+        Ok(catalog)
     }
 }
 
@@ -307,23 +393,32 @@ impl Store for FsStore {
         format!("{}/", self.dir.display())
     }
 
-    fn load_all(&self) -> Result<Loaded, StoreError> {
-        self.load_all_with(&|_| {}, &|| {})
+    fn catalog(&self) -> Result<Catalog, StoreError> {
+        self.catalog_with(&|_| {}, &|| {})
+    }
+
+    fn load(&self, run: &RunMeta) -> Result<Snapshot, IngestError> {
+        snapshot::read_file(&run.path)
+    }
+
+    fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError> {
+        let bytes = crate::ingest::input::read_all(&run.path)?;
+        if snapshot_lines::sniff(&bytes[..bytes.len().min(4096)]) {
+            snapshot_lines::scan(&run.path, &bytes, sink)?;
+        } else {
+            snapshot_lines::feed(snapshot::parse(&run.path, &bytes)?, sink);
+        }
+        Ok(())
     }
 
     fn save(&self, snap: &Snapshot) -> Result<SaveOutcome, StoreError> {
         let io = io_error;
         fs::create_dir_all(&self.dir).map_err(io(&self.dir, "cannot create the store folder"))?;
-        let mut json = serde_json::to_vec_pretty(snap).map_err(|e| StoreError::Io {
-            path: self.dir.clone(),
-            action: "cannot serialise the snapshot",
-            source: std::io::Error::other(e),
-        })?;
-        json.push(b'\n');
+        let json = snapshot_lines::encode(snap);
         let id = snapshot_id(snap, &json);
-        let final_path = self.dir.join(format!("{id}.json"));
+        let final_path = self.dir.join(format!("{id}.jsonl"));
         let tmp_path = self.dir.join(format!(
-            "{TEMP_PREFIX}{}-{}-{id}.json",
+            "{TEMP_PREFIX}{}-{}-{id}.jsonl",
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -407,6 +502,7 @@ mod tests {
         let loaded = store.load_all().unwrap();
         assert_eq!(loaded.snapshots.len(), 1);
         assert_eq!(loaded.snapshots[0].snapshot, s);
+        assert!(store.dir().join(format!("{}.jsonl", first.id)).is_file());
         // no temporary files left behind
         let names: Vec<_> = fs::read_dir(store.dir())
             .unwrap()

@@ -18,20 +18,61 @@
 pub mod fs;
 
 use std::cmp::Ordering;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
 
 use crate::error::{IngestError, StoreError};
-use crate::model::Snapshot;
+use crate::history::{History, MetricRun, RunRows};
+use crate::ingest::snapshot_lines::{Counts, Sink};
+use crate::model::{EnvFingerprint, RunInfo, Snapshot};
 
 /// A snapshot with its id in the store.
 #[derive(Debug, Clone)]
 pub struct Stored {
-    /// Id in the store (for the folder store: the file name without `.json`).
+    /// Id in the store (for the folder store: the file name without its extension).
     pub id: String,
     /// The snapshot.
     pub snapshot: Snapshot,
 }
 
-/// Everything a store holds, and what could not be read.
+/// A stored run's metadata: what `list` and the selectors read, without its tests.
+#[derive(Debug, Clone)]
+pub struct RunMeta {
+    /// Id in the store.
+    pub id: String,
+    /// Branch, commit, time and labels.
+    pub run: RunInfo,
+    /// The machine.
+    pub env: EnvFingerprint,
+    /// How many tests (by outcome), metrics and warnings it holds.
+    pub counts: Counts,
+    /// Where it is kept (for the folder store: its file).
+    pub path: PathBuf,
+}
+
+/// What a store holds, as metadata, and what could not be read.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// Readable runs, oldest first.
+    pub runs: Vec<RunMeta>,
+    /// Unreadable snapshots, each naming its file and reason.
+    pub failures: Vec<IngestError>,
+    /// JSON files in the store that are not snapshots at all (left alone, with a warning).
+    pub foreign: Vec<IngestError>,
+    /// Temporary files of writes that never finished (a `record` killed mid-write), older
+    /// than [`STALE_TEMP_SECS`]: path and size in bytes.
+    pub stale_temps: Vec<(std::path::PathBuf, u64)>,
+}
+
+impl Catalog {
+    /// A one-line warning about stale temporary files, if there are any.
+    pub fn stale_warning(&self) -> Option<String> {
+        stale_warning(&self.stale_temps)
+    }
+}
+
+/// Everything a store holds, read whole, and what could not be read.
 #[derive(Debug, Default)]
 pub struct Loaded {
     /// Readable snapshots, oldest first.
@@ -52,27 +93,137 @@ pub const STALE_TEMP_SECS: u64 = 3600;
 impl Loaded {
     /// A one-line warning about stale temporary files, if there are any.
     pub fn stale_warning(&self) -> Option<String> {
-        if self.stale_temps.is_empty() {
-            return None;
-        }
-        let bytes: u64 = self.stale_temps.iter().map(|(_, n)| n).sum();
-        Some(format!(
-            "{} temporary file(s) of writes that never finished ({}), older than an hour, e.g. {}; `regdiff store gc` removes them",
-            self.stale_temps.len(),
-            crate::units::fmt_bytes(bytes),
-            self.stale_temps[0].0.display()
-        ))
+        stale_warning(&self.stale_temps)
     }
+}
+
+/// A one-line warning about stale temporary files, if there are any.
+pub fn stale_warning(stale_temps: &[(PathBuf, u64)]) -> Option<String> {
+    if stale_temps.is_empty() {
+        return None;
+    }
+    let bytes: u64 = stale_temps.iter().map(|(_, n)| n).sum();
+    Some(format!(
+        "{} temporary file(s) of writes that never finished ({}), older than an hour, e.g. {}; `regdiff store gc` removes them",
+        stale_temps.len(),
+        crate::units::fmt_bytes(bytes),
+        stale_temps[0].0.display()
+    ))
 }
 
 /// A place that keeps snapshots.
 pub trait Store: Sync {
     /// A short description for messages (`baselines/`).
     fn describe(&self) -> String;
-    /// Loads every snapshot (in parallel where possible), oldest first.
-    fn load_all(&self) -> Result<Loaded, StoreError>;
+    /// Every stored run's metadata, oldest first, without reading their tests.
+    fn catalog(&self) -> Result<Catalog, StoreError>;
+    /// Reads one run whole.
+    fn load(&self, run: &RunMeta) -> Result<Snapshot, IngestError>;
+    /// Hands one run's rows to `sink`, without building the run.
+    fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError>;
     /// Stores a snapshot and returns its id. Never replaces another snapshot.
     fn save(&self, snapshot: &Snapshot) -> Result<SaveOutcome, StoreError>;
+
+    /// Reads every snapshot whole (in parallel), oldest first.
+    fn load_all(&self) -> Result<Loaded, StoreError> {
+        let catalog = self.catalog()?;
+        let metas: Vec<&RunMeta> = catalog.runs.iter().collect();
+        let (snapshots, mut failures) = load_many(self, &metas);
+        failures.extend(catalog.failures);
+        Ok(Loaded {
+            snapshots,
+            failures,
+            foreign: catalog.foreign,
+            stale_temps: catalog.stale_temps,
+        })
+    }
+}
+
+/// Reads runs whole, in parallel, in the order given; the unreadable ones apart.
+pub fn load_many<S: Store + ?Sized>(
+    store: &S,
+    runs: &[&RunMeta],
+) -> (Vec<Stored>, Vec<IngestError>) {
+    let read: Vec<Result<Stored, IngestError>> = runs
+        .par_iter()
+        .map(|m| {
+            store.load(m).map(|snapshot| Stored {
+                id: m.id.clone(),
+                snapshot,
+            })
+        })
+        .collect();
+    let mut ok = Vec::with_capacity(read.len());
+    let mut failures = Vec::new();
+    for r in read {
+        match r {
+            Ok(s) => ok.push(s),
+            Err(e) => failures.push(e),
+        }
+    }
+    (ok, failures)
+}
+
+/// Runs read at once while streaming a history: enough to keep both cores busy, few enough
+/// that memory stays bounded whatever the length of the history.
+const STREAM_CHUNK: usize = 32;
+
+/// Streams `runs` row by row, in parallel, without holding them whole: each run's rows go
+/// to a sink made by `make`, and each filled sink is handed to `take` in the order of `runs`
+/// (so what `take` builds does not depend on the number of threads). Returns the runs that
+/// could not be read.
+pub fn stream<S, T, M, F>(store: &S, runs: &[&RunMeta], make: M, mut take: F) -> Vec<IngestError>
+where
+    S: Store + ?Sized,
+    T: Sink + Send,
+    M: Fn(&RunMeta) -> T + Sync,
+    F: FnMut(&RunMeta, T),
+{
+    let mut failures = Vec::new();
+    for chunk in runs.chunks(STREAM_CHUNK) {
+        let parts: Vec<Result<T, IngestError>> = chunk
+            .par_iter()
+            .map(|m| {
+                let mut sink = make(m);
+                store.scan(m, &mut sink).map(|()| sink)
+            })
+            .collect();
+        for (m, p) in chunk.iter().zip(parts) {
+            match p {
+                Ok(sink) => take(m, sink),
+                Err(e) => failures.push(e),
+            }
+        }
+    }
+    failures
+}
+
+/// A branch's history for the trend analysis: every run's metrics and every test's outcome,
+/// streamed (see [`stream`]). `tick` is called once per run read, from any thread.
+pub fn history<S: Store + ?Sized>(
+    store: &S,
+    runs: &[&RunMeta],
+    tick: &(dyn Fn() + Sync),
+) -> (History, Vec<IngestError>) {
+    let mut history = History::default();
+    let failures = stream(
+        store,
+        runs,
+        |_| {
+            tick();
+            RunRows::default()
+        },
+        |m, rows| {
+            history.runs.push(MetricRun {
+                id: m.id.clone(),
+                run: m.run.clone(),
+                env: m.env.clone(),
+                metrics: rows.metrics,
+            });
+            history.tests.push(Some(rows.column));
+        },
+    );
+    (history, failures)
 }
 
 /// What `save` did.
@@ -191,6 +342,11 @@ impl RunKind {
         (!self.tests || !s.tests.is_empty()) && (!self.metrics || !s.metrics.is_empty())
     }
 
+    /// Whether the stored run `m` holds what this kind asks for.
+    pub fn holds_meta(self, m: &RunMeta) -> bool {
+        (!self.tests || m.counts.tests > 0) && (!self.metrics || m.counts.metrics > 0)
+    }
+
     /// "tests", "metrics", "tests and metrics", or "anything".
     pub fn describe(self) -> &'static str {
         match (self.tests, self.metrics) {
@@ -227,10 +383,10 @@ pub fn check_branch_name(branch: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Orders snapshots by run time (RFC 3339, compared as instants), then by id.
-pub fn chronological(a: &Stored, b: &Stored) -> Ordering {
-    let ta = a.snapshot.run.time.as_deref().and_then(parse_time);
-    let tb = b.snapshot.run.time.as_deref().and_then(parse_time);
+/// Orders runs by run time (RFC 3339, compared as instants), then by id.
+pub fn chronological(a: &RunMeta, b: &RunMeta) -> Ordering {
+    let ta = a.run.time.as_deref().and_then(parse_time);
+    let tb = b.run.time.as_deref().and_then(parse_time);
     ta.cmp(&tb).then_with(|| a.id.cmp(&b.id))
 }
 
@@ -245,48 +401,47 @@ pub fn parse_time(s: &str) -> Option<jiff::Timestamp> {
 /// silently uses fewer snapshots than asked. Unreadable snapshots are mentioned, since one of
 /// them may have been the one asked for.
 pub fn select<'a>(
-    loaded: &'a Loaded,
+    catalog: &'a Catalog,
     selector: &Selector,
     store_name: &str,
-) -> Result<Vec<&'a Stored>, StoreError> {
-    select_kind(loaded, selector, RunKind::ANY, store_name)
+) -> Result<Vec<&'a RunMeta>, StoreError> {
+    select_kind(catalog, selector, RunKind::ANY, store_name)
 }
 
 /// [`select`], where a branch or commit selector considers only the runs that hold what
 /// `kind` asks for (`id:` names one run, taken as it is). When that leaves too few, the error
 /// says how many runs the selector matched before the kind was applied.
 pub fn select_kind<'a>(
-    loaded: &'a Loaded,
+    catalog: &'a Catalog,
     selector: &Selector,
     kind: RunKind,
     store_name: &str,
-) -> Result<Vec<&'a Stored>, StoreError> {
+) -> Result<Vec<&'a RunMeta>, StoreError> {
     let note_failures = || {
-        if loaded.failures.is_empty() {
+        if catalog.failures.is_empty() {
             String::new()
         } else {
             format!(
                 " ({} stored snapshot(s) could not be read and were not considered)",
-                loaded.failures.len()
+                catalog.failures.len()
             )
         }
     };
-    let matches: Vec<&Stored> = match selector {
-        Selector::Id(id) => loaded.snapshots.iter().filter(|s| &s.id == id).collect(),
-        Selector::Branch { branch, .. } => loaded
-            .snapshots
+    let matches: Vec<&RunMeta> = match selector {
+        Selector::Id(id) => catalog.runs.iter().filter(|s| &s.id == id).collect(),
+        Selector::Branch { branch, .. } => catalog
+            .runs
             .iter()
-            .filter(|s| s.snapshot.run.branch.as_deref() == Some(branch.as_str()))
+            .filter(|s| s.run.branch.as_deref() == Some(branch.as_str()))
             .collect(),
-        Selector::Commit { branch, commit } => loaded
-            .snapshots
+        Selector::Commit { branch, commit } => catalog
+            .runs
             .iter()
             .filter(|s| {
                 branch
                     .as_deref()
-                    .is_none_or(|b| s.snapshot.run.branch.as_deref() == Some(b))
-                    && s.snapshot
-                        .run
+                    .is_none_or(|b| s.run.branch.as_deref() == Some(b))
+                    && s.run
                         .commit
                         .as_deref()
                         .is_some_and(|c| c.to_ascii_lowercase().starts_with(commit.as_str()))
@@ -298,13 +453,10 @@ pub fn select_kind<'a>(
         _ => 1,
     };
     let before_kind = matches.len();
-    let matches: Vec<&Stored> = if matches!(selector, Selector::Id(_)) {
+    let matches: Vec<&RunMeta> = if matches!(selector, Selector::Id(_)) {
         matches
     } else {
-        matches
-            .into_iter()
-            .filter(|s| kind.holds(&s.snapshot))
-            .collect()
+        matches.into_iter().filter(|s| kind.holds_meta(s)).collect()
     };
     if matches.len() < want && before_kind > matches.len() {
         return Err(StoreError::NotEnough {
@@ -408,26 +560,31 @@ mod tests {
         }
     }
 
-    fn stored(id: &str, branch: &str, commit: &str, time: &str) -> Stored {
-        let mut s = Snapshot::new();
-        s.run.branch = Some(branch.into());
-        s.run.commit = Some(commit.into());
-        s.run.time = Some(time.into());
-        Stored {
+    fn stored(id: &str, branch: &str, commit: &str, time: &str) -> RunMeta {
+        let run = RunInfo {
+            branch: Some(branch.into()),
+            commit: Some(commit.into()),
+            time: Some(time.into()),
+            ..RunInfo::default()
+        };
+        RunMeta {
             id: id.into(),
-            snapshot: s,
+            run,
+            env: EnvFingerprint::default(),
+            counts: Counts::default(),
+            path: PathBuf::new(),
         }
     }
 
     #[test]
     fn selection_takes_the_latest_and_refuses_too_few() {
-        let loaded = Loaded {
-            snapshots: vec![
+        let loaded = Catalog {
+            runs: vec![
                 stored("a", "main", "aaa1", "2026-01-01T00:00:00Z"),
                 stored("b", "main", "bbb2", "2026-01-02T00:00:00Z"),
                 stored("c", "dev", "ccc3", "2026-01-03T00:00:00Z"),
             ],
-            ..Loaded::default()
+            ..Catalog::default()
         };
         let one = select(&loaded, &Selector::parse("main").unwrap(), "s").unwrap();
         assert_eq!(one.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["b"]);

@@ -9,31 +9,7 @@
 use crate::stats::common::Interval;
 use crate::stats::rates::wilson;
 
-/// One executed run of a test (skipped runs are not outcomes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome {
-    /// The run's final result was a failure (failed or errored).
-    pub failed: bool,
-    /// Within the run, attempts both failed and passed (a retry passed).
-    pub mixed: bool,
-}
-
-impl Outcome {
-    /// The outcome of one run of a test; `None` when it was skipped (not executed).
-    pub fn of(t: &crate::model::TestResult) -> Option<Outcome> {
-        use crate::model::Status;
-        if t.status == Status::Skipped {
-            return None;
-        }
-        let mixed = t.attempts.len() > 1
-            && t.attempts.iter().any(|a| a.status.is_failure())
-            && t.attempts.iter().any(|a| a.status == Status::Passed);
-        Some(Outcome {
-            failed: t.status.is_failure(),
-            mixed,
-        })
-    }
-}
+pub use crate::history::Outcome;
 
 /// A test's failures over a window of executed runs, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -50,7 +50,8 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 
 use crate::compare::metrics::{RunStats, Scratch, Stat};
-use crate::model::{Better, EnvFingerprint, Snapshot, Verdict};
+use crate::history::{Column, History, MetricRun, TestMatrix};
+use crate::model::{Better, EnvFingerprint, Snapshot, Status, Verdict};
 use crate::stats::edivisive::{self, Params};
 use crate::stats::hl::hodges_lehmann;
 use crate::stats::multiple::benjamini_hochberg;
@@ -324,19 +325,25 @@ struct Raw<'a> {
     code_stat: Option<&'static str>,
 }
 
-/// Analyses a history (oldest first).
+/// Analyses a history of snapshots in memory (oldest first).
 pub fn analyse(branch: &str, runs: &[(&str, &Snapshot)], options: TrendOptions) -> Trend {
+    analyse_history(branch, &History::from_snapshots(runs), options)
+}
+
+/// Analyses a history (oldest first), as the store streams it.
+pub fn analyse_history(branch: &str, history: &History, options: TrendOptions) -> Trend {
+    let runs = &history.runs;
     let trend_runs: Vec<TrendRun> = runs
         .iter()
-        .map(|(id, s)| TrendRun {
-            id: id.to_string(),
-            commit: s.run.commit.clone(),
-            time: s.run.time.clone(),
+        .map(|r| TrendRun {
+            id: r.id.clone(),
+            commit: r.run.commit.clone(),
+            time: r.run.time.clone(),
         })
         .collect();
     let raws = series(runs);
     let fingerprint_changed: Vec<bool> = (0..runs.len())
-        .map(|i| i > 0 && fingerprint_key(&runs[i].1.env) != fingerprint_key(&runs[i - 1].1.env))
+        .map(|i| i > 0 && fingerprint_key(&runs[i].env) != fingerprint_key(&runs[i - 1].env))
         .collect();
     // Local deviations of every metric, then the runs most metrics deviate in together.
     let local: Vec<Local> = raws.par_iter().map(|r| Local::of(r, options)).collect();
@@ -375,8 +382,8 @@ pub fn analyse(branch: &str, runs: &[(&str, &Snapshot)], options: TrendOptions) 
         )
     });
     drift(&mut metrics, &raws, &cleaned, options);
-    let (pass_rate, common_tests) = pass_rates(runs);
-    let (tests, tests_seen) = test_histories(runs, options.min_flaky_runs);
+    let (pass_rate, common_tests) = pass_rates(&history.tests);
+    let (tests, tests_seen) = test_histories(&history.tests, options.min_flaky_runs);
     Trend {
         branch: branch.to_string(),
         runs: trend_runs,
@@ -397,12 +404,12 @@ fn fingerprint_key(e: &EnvFingerprint) -> String {
     )
 }
 
-fn series<'a>(runs: &[(&str, &'a Snapshot)]) -> Vec<Raw<'a>> {
+fn series<'a>(runs: &'a [MetricRun]) -> Vec<Raw<'a>> {
     let mut by_id: BTreeMap<&'a str, Raw<'a>> = BTreeMap::new();
     let mut cpu_everywhere: HashMap<&'a str, bool> = HashMap::new();
     let mut code: HashMap<&'a str, Vec<Option<(f64, f64)>>> = HashMap::new();
     let mut scratch = Scratch::default();
-    for (i, (_, s)) in runs.iter().enumerate() {
+    for (i, s) in runs.iter().enumerate() {
         for m in &s.metrics {
             let st = RunStats::of(m, &mut scratch);
             let Some(value) = st.median_value.filter(|v| *v > 0.0 && v.is_finite()) else {
@@ -1117,70 +1124,80 @@ fn drift(
 }
 
 /// The pass rate of each run with tests over the tests every such run holds.
-fn pass_rates(runs: &[(&str, &Snapshot)]) -> (Vec<PassRatePoint>, usize) {
-    let with_tests: Vec<usize> = (0..runs.len())
-        .filter(|&i| !runs[i].1.tests.is_empty())
-        .collect();
-    let Some(&first) = with_tests.first() else {
-        return (Vec::new(), 0);
-    };
-    let mut common: HashMap<&str, usize> = runs[first]
-        .1
-        .tests
+fn pass_rates(m: &TestMatrix) -> (Vec<PassRatePoint>, usize) {
+    let with_tests: Vec<(usize, &Column)> = m
+        .columns()
         .iter()
-        .map(|t| (t.id.as_str(), 0))
+        .enumerate()
+        .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
         .collect();
-    for &i in &with_tests {
-        let ids: std::collections::HashSet<&str> =
-            runs[i].1.tests.iter().map(|t| t.id.as_str()).collect();
-        common.retain(|id, _| ids.contains(id));
+    if with_tests.is_empty() {
+        return (Vec::new(), 0);
     }
+    // A test is common when every run with tests holds it.
+    let mut held = vec![0usize; m.tests()];
+    for (_, c) in &with_tests {
+        for (t, _) in &c.entries {
+            held[*t as usize] += 1;
+        }
+    }
+    let common: Vec<bool> = held.iter().map(|&n| n == with_tests.len()).collect();
     let points = with_tests
         .iter()
-        .map(|&i| {
+        .map(|&(i, c)| {
             let mut passed = 0;
             let mut executed = 0;
-            let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-            for t in &runs[i].1.tests {
-                if !common.contains_key(t.id.as_str()) || !seen.insert(t.id.as_str()) {
+            for (t, code) in &c.entries {
+                if !common[*t as usize] {
                     continue;
                 }
-                if t.status != crate::model::Status::Skipped {
+                let status = code.status();
+                if status != Status::Skipped {
                     executed += 1;
-                    passed += u64::from(t.status == crate::model::Status::Passed);
+                    passed += u64::from(status == Status::Passed);
                 }
             }
             PassRatePoint {
                 run: i,
                 passed,
                 executed,
-                total: runs[i].1.tests.len() as u64,
+                total: c.total,
             }
         })
         .collect();
-    (points, common.len())
+    (points, common.iter().filter(|c| **c).count())
 }
 
 /// Every test that failed at least once, flakiest first; and how many tests were seen.
-fn test_histories(runs: &[(&str, &Snapshot)], min_runs: u64) -> (Vec<TestTrend>, usize) {
-    let mut by_id: BTreeMap<&str, Vec<(usize, Outcome)>> = BTreeMap::new();
-    for (i, (_, s)) in runs.iter().enumerate() {
-        for t in &s.tests {
-            let Some(outcome) = Outcome::of(t) else {
-                continue;
-            };
-            let v = by_id.entry(&t.id).or_default();
-            if v.last().is_some_and(|(r, _)| *r == i) {
-                continue;
+fn test_histories(m: &TestMatrix, min_runs: u64) -> (Vec<TestTrend>, usize) {
+    // Only tests that failed (or passed on retry) somewhere get a history.
+    let mut failed_once = vec![false; m.tests()];
+    let mut executed = vec![false; m.tests()];
+    for c in m.columns().iter().flatten() {
+        for (t, code) in &c.entries {
+            if let Some(o) = code.outcome() {
+                executed[*t as usize] = true;
+                failed_once[*t as usize] |= o.failed || o.mixed;
             }
-            v.push((i, outcome));
         }
     }
-    let seen = by_id.len();
-    let mut tests: Vec<TestTrend> = by_id
+    let mut by_test: HashMap<u32, Vec<(usize, Outcome)>> = HashMap::new();
+    for (i, c) in m.columns().iter().enumerate() {
+        let Some(c) = c else { continue };
+        for (t, code) in &c.entries {
+            if !failed_once[*t as usize] {
+                continue;
+            }
+            if let Some(o) = code.outcome() {
+                by_test.entry(*t).or_default().push((i, o));
+            }
+        }
+    }
+    // Tests that ran (not only skipped) in some run.
+    let seen = executed.iter().filter(|e| **e).count();
+    let mut tests: Vec<TestTrend> = by_test
         .into_iter()
-        .filter(|(_, v)| v.iter().any(|(_, o)| o.failed || o.mixed))
-        .map(|(id, v)| {
+        .map(|(t, v)| {
             let history = FailureHistory::of(v.iter().map(|x| x.1));
             let kind = history.kind(min_runs);
             let since = match kind {
@@ -1190,7 +1207,7 @@ fn test_histories(runs: &[(&str, &Snapshot)], min_runs: u64) -> (Vec<TestTrend>,
             }
             .map(|i| v[i].0);
             TestTrend {
-                id: id.to_string(),
+                id: m.id(t).to_string(),
                 history,
                 kind,
                 since,

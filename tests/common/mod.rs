@@ -137,7 +137,7 @@ pub fn analyse_one_run(
             id: "head",
             snapshot: head,
         }],
-        history: Vec::new(),
+        history: Default::default(),
         config: &config,
         changed_files: None,
         gate: None,

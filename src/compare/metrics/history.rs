@@ -24,6 +24,48 @@ pub struct MetricHistory {
     pub branch: Option<String>,
 }
 
+impl HistoryRun {
+    /// A run's statistics, from its metrics.
+    pub fn of(id: &str, commit: Option<String>, metrics: &[Metric]) -> HistoryRun {
+        let mut scratch = Scratch::default();
+        HistoryRun {
+            id: id.to_string(),
+            commit,
+            values: metrics
+                .iter()
+                .map(|m| (m.id.clone(), RunStats::of(m, &mut scratch).value))
+                .collect(),
+        }
+    }
+}
+
+/// Gathers a stored run's metric statistics as its rows stream by, without keeping samples.
+#[derive(Debug, Default)]
+pub struct HistoryRunRows {
+    scratch: Scratch,
+    values: HashMap<String, [Option<f64>; 4]>,
+}
+
+impl HistoryRunRows {
+    /// The run, once every row has been read.
+    pub fn finish(self, id: &str, commit: Option<String>) -> HistoryRun {
+        HistoryRun {
+            id: id.to_string(),
+            commit,
+            values: self.values,
+        }
+    }
+}
+
+impl crate::ingest::snapshot_lines::Sink for HistoryRunRows {
+    fn test(&mut self, _row: crate::ingest::snapshot_lines::TestRow<'_>) {}
+
+    fn metric(&mut self, m: Metric) {
+        let v = RunStats::of(&m, &mut self.scratch).value;
+        self.values.insert(m.id, v);
+    }
+}
+
 impl MetricHistory {
     /// The window: the last `window` of `runs` (oldest first).
     pub fn from_runs(runs: &[&Run<'_>], window: usize) -> MetricHistory {
@@ -32,22 +74,22 @@ impl MetricHistory {
         let branch = runs.iter().find_map(|r| r.snapshot.run.branch.clone());
         let runs = runs
             .par_iter()
-            .map(|r| {
-                let mut scratch = Scratch::default();
-                let values = r
-                    .snapshot
-                    .metrics
-                    .iter()
-                    .map(|m| (m.id.clone(), RunStats::of(m, &mut scratch).value))
-                    .collect();
-                HistoryRun {
-                    id: r.id.to_string(),
-                    commit: r.snapshot.run.commit.clone(),
-                    values,
-                }
-            })
+            .map(|r| HistoryRun::of(r.id, r.snapshot.run.commit.clone(), &r.snapshot.metrics))
             .collect();
         MetricHistory { runs, branch }
+    }
+
+    /// The window: the last `window` of `runs` (oldest first), of `branch`.
+    pub fn from_parts(
+        runs: Vec<HistoryRun>,
+        branch: Option<String>,
+        window: usize,
+    ) -> MetricHistory {
+        let start = runs.len().saturating_sub(window);
+        MetricHistory {
+            runs: runs.into_iter().skip(start).collect(),
+            branch,
+        }
     }
 
     pub(super) fn points(&self, id: &str, s: Stat) -> usize {

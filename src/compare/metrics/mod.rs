@@ -60,7 +60,7 @@ mod history;
 mod run;
 
 use group::{group_pass, group_shift, rank_pass};
-pub use history::{HistoryRun, MetricHistory};
+pub use history::{HistoryRun, HistoryRunRows, MetricHistory};
 use history::{HistoryShift, history_pass};
 pub use run::{RunStats, Scratch, globs, inputs};
 

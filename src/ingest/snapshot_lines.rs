@@ -1,0 +1,958 @@
+//! The stored encoding of a snapshot, `regdiff.snapshot-lines/1`: the snapshot of
+//! `regdiff.snapshot/1` as JSON Lines, a header line first, one row per test, metric and
+//! warning, and an end line with the counts last.
+//!
+//! Why not one JSON document: a store of 1,000 runs × 10,000 tests is asked three kinds of
+//! question, and only one needs every field of every test. `list` and the selectors need a
+//! run's metadata: the first and the last line, read without the rows between
+//! ([`read_meta`]). History questions (a test's failures over the last N runs, a metric's
+//! levels) need a few fields a row, read row by row without building whole runs ([`scan`]).
+//! Only the runs compared are decoded whole ([`decode`]). Rows are small: suite, class and
+//! file are written once, as a context row that tests refer to by number, and a test run
+//! once without a message carries no attempt list (one attempt with the test's status and
+//! duration is implied), so a stored run takes less room than the JUnit file it came from.
+//!
+//! The end line is written last: a file without it was cut short, and its counts are checked
+//! against the rows.
+//!
+//! ```text
+//! {"schema":"regdiff.snapshot-lines/1","run":{…},"env":{…}}
+//! {"c":["suite","pkg.Class","tests/file.py"]}                  context 0
+//! {"t":"test_ok","x":0,"s":"p","d":0.012}                       passed once
+//! {"t":"test_bad","x":0,"s":"f","d":0.5,"a":[{"status":"failed",…}]}
+//! {"m":{"id":"bench","unit":"s","better":"lower","samples":[…],"runs":1}}
+//! {"w":"a warning"}  {"src":"junit.xml"}  {"prop":["suite / key","value"]}
+//! {"end":{"tests":2,"metrics":1,"passed":1,"failed":1,"errored":0,"skipped":0,"warnings":1}}
+//! ```
+//!
+//! Test rows: `t` the name, `x` the context, `s` the status (`p`, `f`, `e`, `s`), `d` the
+//! duration in seconds, `id` when the id is not the one [`test_id`] builds from class and
+//! name, `a` the attempts when they are not the implied one, `l` the line, `g` the tags, `p`
+//! the properties. Unknown keys are ignored (fields may be added); an unknown kind of row is
+//! an error, never skipped.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::IngestError;
+use crate::model::{
+    Attempt, EnvFingerprint, Metric, RunInfo, SNAPSHOT_SCHEMA, Snapshot, Status, TestResult,
+    test_id,
+};
+
+/// The schema tag of the header line.
+pub const LINES_SCHEMA: &str = "regdiff.snapshot-lines/1";
+/// The prefix shared by every version of this encoding.
+pub const LINES_SCHEMA_PREFIX: &str = "regdiff.snapshot-lines/";
+
+/// Whether `head` (the first bytes of a file) starts a snapshot in this encoding.
+pub fn sniff(head: &[u8]) -> bool {
+    let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    memchr::memmem::find(first_line, LINES_SCHEMA_PREFIX.as_bytes()).is_some()
+}
+
+/// The first line: what the run is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    /// Always [`LINES_SCHEMA`].
+    pub schema: String,
+    /// Branch, commit, time and labels.
+    pub run: RunInfo,
+    /// The machine.
+    #[serde(default)]
+    pub env: EnvFingerprint,
+}
+
+/// The last line: how many rows of each kind the file holds, and the outcomes of its tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Test rows.
+    pub tests: u64,
+    /// Metric rows.
+    pub metrics: u64,
+    /// Tests whose final status is passed.
+    pub passed: u64,
+    /// … failed.
+    pub failed: u64,
+    /// … errored.
+    pub errored: u64,
+    /// … skipped.
+    pub skipped: u64,
+    /// Warning rows.
+    pub warnings: u64,
+}
+
+impl Counts {
+    fn add_status(&mut self, s: Status) {
+        match s {
+            Status::Passed => self.passed += 1,
+            Status::Failed => self.failed += 1,
+            Status::Errored => self.errored += 1,
+            Status::Skipped => self.skipped += 1,
+        }
+    }
+
+    /// The counts of a whole snapshot.
+    pub fn of(s: &Snapshot) -> Counts {
+        let mut c = Counts {
+            tests: s.tests.len() as u64,
+            metrics: s.metrics.len() as u64,
+            warnings: s.warnings.len() as u64,
+            ..Counts::default()
+        };
+        for t in &s.tests {
+            c.add_status(t.status);
+        }
+        c
+    }
+}
+
+/// A run's metadata, read from the first and last lines only.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// The header.
+    pub header: Header,
+    /// The counts of the end line.
+    pub counts: Counts,
+}
+
+fn status_letter(s: Status) -> &'static str {
+    match s {
+        Status::Passed => "p",
+        Status::Failed => "f",
+        Status::Errored => "e",
+        Status::Skipped => "s",
+    }
+}
+
+fn letter_status(s: &str) -> Option<Status> {
+    Some(match s {
+        "p" => Status::Passed,
+        "f" => Status::Failed,
+        "e" => Status::Errored,
+        "s" => Status::Skipped,
+        _ => return None,
+    })
+}
+
+/// Whether a test's attempts are the one implied by its status and duration.
+fn implied_attempt(t: &TestResult) -> bool {
+    match t.attempts.as_slice() {
+        [a] => {
+            a.status == t.status
+                && a.duration_s.map(f64::to_bits) == t.duration_s.map(f64::to_bits)
+                && a.message.is_none()
+                && a.kind.is_none()
+                && a.trace.is_none()
+                && a.stdout.is_none()
+                && a.stderr.is_none()
+        }
+        _ => false,
+    }
+}
+
+#[derive(Serialize)]
+struct TestOut<'a> {
+    t: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    x: Option<u32>,
+    s: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    d: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    a: Option<&'a [Attempt]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    l: Option<u32>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    g: &'a [String],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    p: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct ContextOut<'a> {
+    c: [Option<&'a str>; 3],
+}
+
+#[derive(Serialize)]
+struct MetricOut<'a> {
+    m: &'a Metric,
+}
+
+#[derive(Serialize)]
+struct EndOut {
+    end: Counts,
+}
+
+/// Writes a snapshot in this encoding, row by row, as its tests arrive: the header when
+/// created, then [`Writer::test`] and [`Writer::metric`] in any order, then
+/// [`Writer::finish`] with the warnings, sources and properties known only at the end.
+pub struct Writer<W: std::io::Write> {
+    out: W,
+    contexts: hashbrown::HashMap<[Option<String>; 3], u32>,
+    /// The last context written: tests come grouped by class, so most rows hit it.
+    last: Option<([Option<String>; 3], u32)>,
+    counts: Counts,
+    line: Vec<u8>,
+}
+
+impl<W: std::io::Write> Writer<W> {
+    /// Starts a file with its header.
+    pub fn new(mut out: W, run: &RunInfo, env: &EnvFingerprint) -> std::io::Result<Self> {
+        let header = Header {
+            schema: LINES_SCHEMA.to_string(),
+            run: run.clone(),
+            env: env.clone(),
+        };
+        serde_json::to_writer(&mut out, &header)?;
+        out.write_all(b"\n")?;
+        Ok(Writer {
+            out,
+            contexts: hashbrown::HashMap::new(),
+            last: None,
+            counts: Counts::default(),
+            line: Vec::with_capacity(256),
+        })
+    }
+
+    fn emit<T: Serialize>(&mut self, row: &T) -> std::io::Result<()> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, row)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
+    }
+
+    /// Writes one test (and its context row when the context is new).
+    pub fn test(&mut self, t: &TestResult) -> std::io::Result<()> {
+        let key = [
+            t.suite.as_deref(),
+            t.classname.as_deref(),
+            t.file.as_deref(),
+        ];
+        let x = if key.iter().all(Option::is_none) {
+            None
+        } else if let Some((_, i)) = self
+            .last
+            .as_ref()
+            .filter(|(k, _)| k.iter().zip(&key).all(|(a, b)| a.as_deref() == *b))
+        {
+            Some(*i)
+        } else {
+            let owned = key.map(|k| k.map(str::to_string));
+            let i = match self.contexts.get(&owned) {
+                Some(&i) => i,
+                None => {
+                    let i = self.contexts.len() as u32;
+                    self.emit(&ContextOut { c: key })?;
+                    self.contexts.insert(owned.clone(), i);
+                    i
+                }
+            };
+            self.last = Some((owned, i));
+            Some(i)
+        };
+        let derived = test_id(t.classname.as_deref(), &t.name);
+        let row = TestOut {
+            t: &t.name,
+            x,
+            s: status_letter(t.status),
+            d: t.duration_s,
+            id: (t.id != derived).then_some(t.id.as_str()),
+            a: (!implied_attempt(t)).then_some(t.attempts.as_slice()),
+            l: t.line,
+            g: &t.tags,
+            p: &t.properties,
+        };
+        self.emit(&row)?;
+        self.counts.tests += 1;
+        self.counts.add_status(t.status);
+        Ok(())
+    }
+
+    /// Writes one metric.
+    pub fn metric(&mut self, m: &Metric) -> std::io::Result<()> {
+        self.emit(&MetricOut { m })?;
+        self.counts.metrics += 1;
+        Ok(())
+    }
+
+    /// Writes the warnings, sources and properties, then the end line; returns the output.
+    pub fn finish(
+        mut self,
+        warnings: &[String],
+        sources: &[String],
+        properties: &BTreeMap<String, String>,
+    ) -> std::io::Result<W> {
+        #[derive(Serialize)]
+        struct W1<'a> {
+            w: &'a str,
+        }
+        #[derive(Serialize)]
+        struct S1<'a> {
+            src: &'a str,
+        }
+        #[derive(Serialize)]
+        struct P1<'a> {
+            prop: (&'a str, &'a str),
+        }
+        for w in warnings {
+            self.emit(&W1 { w })?;
+        }
+        self.counts.warnings = warnings.len() as u64;
+        for s in sources {
+            self.emit(&S1 { src: s })?;
+        }
+        for (k, v) in properties {
+            self.emit(&P1 { prop: (k, v) })?;
+        }
+        let end = EndOut { end: self.counts };
+        self.emit(&end)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Encodes a whole snapshot.
+pub fn encode(s: &Snapshot) -> Vec<u8> {
+    let mut w = Writer::new(Vec::with_capacity(64 + s.tests.len() * 64), &s.run, &s.env)
+        .expect("writing to memory");
+    for t in &s.tests {
+        w.test(t).expect("writing to memory");
+    }
+    for m in &s.metrics {
+        w.metric(m).expect("writing to memory");
+    }
+    w.finish(&s.warnings, &s.sources, &s.properties)
+        .expect("writing to memory")
+}
+
+/// A string borrowed from the row when it holds no escapes, else unescaped into its own.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+#[derive(Deserialize)]
+struct RowIn<'a> {
+    #[serde(borrow)]
+    t: Option<Text<'a>>,
+    x: Option<u32>,
+    #[serde(borrow)]
+    s: Option<Text<'a>>,
+    d: Option<f64>,
+    #[serde(borrow)]
+    id: Option<Text<'a>>,
+    a: Option<Vec<Attempt>>,
+    l: Option<u32>,
+    g: Option<Vec<String>>,
+    p: Option<BTreeMap<String, String>>,
+    c: Option<[Option<String>; 3]>,
+    m: Option<Metric>,
+    w: Option<String>,
+    src: Option<String>,
+    prop: Option<(String, String)>,
+    end: Option<Counts>,
+}
+
+/// The one attempt a test row without `a` stands for.
+fn implied(status: Status, duration_s: Option<f64>) -> Vec<Attempt> {
+    let mut a = Attempt::new(status);
+    a.duration_s = duration_s;
+    vec![a]
+}
+
+/// A test row as [`scan`] hands it over.
+pub struct TestRow<'r> {
+    /// The test's id.
+    pub id: &'r str,
+    /// Its name.
+    pub name: &'r str,
+    /// Suite, class name and file.
+    pub context: &'r [Option<String>; 3],
+    /// Final status.
+    pub status: Status,
+    /// Duration of the last attempt.
+    pub duration_s: Option<f64>,
+    /// Every attempt, when they are not the one implied by status and duration.
+    pub attempts: Option<Vec<Attempt>>,
+    /// Line in the file.
+    pub line: Option<u32>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Properties.
+    pub properties: BTreeMap<String, String>,
+}
+
+impl TestRow<'_> {
+    /// The attempts, the implied one made explicit.
+    pub fn into_attempts(self) -> Vec<Attempt> {
+        match self.attempts {
+            Some(a) => a,
+            None => implied(self.status, self.duration_s),
+        }
+    }
+
+    /// Whether attempts within the run both failed and passed (a retry passed).
+    pub fn mixed(&self) -> bool {
+        self.attempts.as_ref().is_some_and(|a| {
+            a.len() > 1
+                && a.iter().any(|x| x.status.is_failure())
+                && a.iter().any(|x| x.status == Status::Passed)
+        })
+    }
+
+    /// The attempt that decided the outcome, when it is not the implied one.
+    pub fn last_attempt(&self) -> Option<&Attempt> {
+        self.attempts.as_ref().and_then(|a| a.last())
+    }
+}
+
+/// What [`scan`] hands its rows to.
+pub trait Sink {
+    /// One test.
+    fn test(&mut self, row: TestRow<'_>);
+    /// One metric.
+    fn metric(&mut self, metric: Metric);
+    /// A warning, a source or a property (only a whole decode keeps them).
+    fn extra(&mut self, _extra: Extra) {}
+}
+
+/// The rows that describe the run rather than measure it.
+pub enum Extra {
+    /// A warning.
+    Warning(String),
+    /// A source file.
+    Source(String),
+    /// A suite-level property.
+    Property(String, String),
+}
+
+fn syntax(path: &Path, line: usize, e: &serde_json::Error) -> IngestError {
+    let msg = e.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    IngestError::Syntax {
+        path: path.to_path_buf(),
+        line: line as u64,
+        column: e.column() as u64,
+        message: format!("not a valid regdiff snapshot row: {msg}"),
+    }
+}
+
+fn bad_row(path: &Path, line: usize, message: String) -> IngestError {
+    IngestError::Syntax {
+        path: path.to_path_buf(),
+        line: line as u64,
+        column: 1,
+        message,
+    }
+}
+
+/// Parses and checks the header line.
+fn header(path: &Path, line: &[u8]) -> Result<Header, IngestError> {
+    #[derive(Deserialize)]
+    struct SchemaOnly {
+        schema: Option<serde_json::Value>,
+    }
+    match serde_json::from_slice::<Header>(line) {
+        Ok(h) if h.schema == LINES_SCHEMA => Ok(h),
+        Ok(h) => Err(IngestError::unusable(
+            path,
+            format!(
+                "snapshot encoding `{}` is not supported; this regdiff reads `{LINES_SCHEMA}` (upgrade regdiff to read newer snapshots)",
+                h.schema
+            ),
+        )),
+        Err(e) => {
+            if let Ok(SchemaOnly {
+                schema: Some(serde_json::Value::String(s)),
+            }) = serde_json::from_slice::<SchemaOnly>(line)
+                && s != LINES_SCHEMA
+                && s.starts_with(LINES_SCHEMA_PREFIX)
+            {
+                return Err(IngestError::unusable(
+                    path,
+                    format!(
+                        "snapshot encoding `{s}` is not supported; this regdiff reads `{LINES_SCHEMA}` (upgrade regdiff to read newer snapshots)"
+                    ),
+                ));
+            }
+            Err(syntax(path, 1, &e))
+        }
+    }
+}
+
+/// Reads every row of `bytes`, handing tests and metrics to `sink`; returns the header and
+/// the counts of the end line, which are checked against the rows.
+pub fn scan(
+    path: &Path,
+    bytes: &[u8],
+    sink: &mut dyn Sink,
+) -> Result<(Header, Counts), IngestError> {
+    let mut lines = bytes.split(|b| *b == b'\n');
+    let first = lines.next().unwrap_or_default();
+    let header = header(path, first)?;
+    let mut contexts: Vec<[Option<String>; 3]> = Vec::new();
+    let none: [Option<String>; 3] = [None, None, None];
+    let mut seen = Counts::default();
+    let mut end: Option<(usize, Counts)> = None;
+    for (i, line) in lines.enumerate() {
+        let n = i + 2;
+        if line.is_empty() {
+            continue;
+        }
+        if let Some((at, _)) = end {
+            return Err(bad_row(
+                path,
+                n,
+                format!(
+                    "a row after the end line (line {at}): the file was changed after it was written"
+                ),
+            ));
+        }
+        let row: RowIn<'_> = serde_json::from_slice(line).map_err(|e| {
+            // The last line without its newline: a write that never finished.
+            if !bytes.ends_with(b"\n")
+                && std::ptr::eq(line.as_ptr_range().end, bytes.as_ptr_range().end)
+            {
+                bad_row(
+                    path,
+                    n,
+                    "the snapshot ends in the middle of a row: the file was cut short".into(),
+                )
+            } else {
+                syntax(path, n, &e)
+            }
+        })?;
+        if let Some(name) = row.t {
+            let status = row
+                .s
+                .as_ref()
+                .and_then(|s| letter_status(&s.0))
+                .ok_or_else(|| {
+                    bad_row(
+                        path,
+                        n,
+                        "a test row needs a status `s`: one of p, f, e, s".into(),
+                    )
+                })?;
+            let context = match row.x {
+                None => &none,
+                Some(x) => contexts.get(x as usize).ok_or_else(|| {
+                    bad_row(
+                        path,
+                        n,
+                        format!(
+                            "the test refers to context {x}, but only {} context row(s) come before it",
+                            contexts.len()
+                        ),
+                    )
+                })?,
+            };
+            if let Some(a) = &row.a {
+                match a.last() {
+                    None => {
+                        return Err(bad_row(
+                            path,
+                            n,
+                            "a test row with an empty attempt list `a`".into(),
+                        ));
+                    }
+                    Some(last) if last.status != status => {
+                        return Err(bad_row(
+                            path,
+                            n,
+                            format!(
+                                "status `{}` differs from the last attempt's (`{}`)",
+                                status, last.status
+                            ),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            let derived;
+            let id: &str = match &row.id {
+                Some(id) => &id.0,
+                None => {
+                    derived = test_id(context[1].as_deref(), &name.0);
+                    &derived
+                }
+            };
+            seen.tests += 1;
+            seen.add_status(status);
+            sink.test(TestRow {
+                id,
+                name: &name.0,
+                context,
+                status,
+                duration_s: row.d,
+                attempts: row.a,
+                line: row.l,
+                tags: row.g.unwrap_or_default(),
+                properties: row.p.unwrap_or_default(),
+            });
+        } else if let Some(c) = row.c {
+            contexts.push(c);
+        } else if let Some(m) = row.m {
+            seen.metrics += 1;
+            sink.metric(m);
+        } else if let Some(w) = row.w {
+            seen.warnings += 1;
+            sink.extra(Extra::Warning(w));
+        } else if let Some(s) = row.src {
+            sink.extra(Extra::Source(s));
+        } else if let Some((k, v)) = row.prop {
+            sink.extra(Extra::Property(k, v));
+        } else if let Some(c) = row.end {
+            end = Some((n, c));
+        } else {
+            return Err(bad_row(
+                path,
+                n,
+                "a row of no known kind: expected a test (`t`), a context (`c`), a metric (`m`), a warning (`w`), a source (`src`), a property (`prop`) or the end line (`end`)".into(),
+            ));
+        }
+    }
+    match end {
+        None => Err(IngestError::unusable(
+            path,
+            "the snapshot has no end line: the file was cut short",
+        )),
+        Some((at, counts)) if counts != seen => Err(bad_row(
+            path,
+            at,
+            format!(
+                "the end line counts {} tests ({} passed, {} failed, {} errored, {} skipped), {} metrics and {} warnings, the rows hold {} ({}, {}, {}, {}), {} and {}: the file was changed after it was written",
+                counts.tests,
+                counts.passed,
+                counts.failed,
+                counts.errored,
+                counts.skipped,
+                counts.metrics,
+                counts.warnings,
+                seen.tests,
+                seen.passed,
+                seen.failed,
+                seen.errored,
+                seen.skipped,
+                seen.metrics,
+                seen.warnings
+            ),
+        )),
+        Some((_, counts)) => Ok((header, counts)),
+    }
+}
+
+/// Hands a snapshot already in memory to `sink` as [`scan`] would hand its rows.
+pub fn feed(s: Snapshot, sink: &mut dyn Sink) {
+    for t in s.tests {
+        let implied = implied_attempt(&t);
+        let context = [t.suite, t.classname, t.file];
+        sink.test(TestRow {
+            id: &t.id,
+            name: &t.name,
+            context: &context,
+            status: t.status,
+            duration_s: t.duration_s,
+            attempts: (!implied).then_some(t.attempts),
+            line: t.line,
+            tags: t.tags,
+            properties: t.properties,
+        });
+    }
+    for m in s.metrics {
+        sink.metric(m);
+    }
+    for w in s.warnings {
+        sink.extra(Extra::Warning(w));
+    }
+    for src in s.sources {
+        sink.extra(Extra::Source(src));
+    }
+    for (k, v) in s.properties {
+        sink.extra(Extra::Property(k, v));
+    }
+}
+
+/// Builds a whole snapshot from the rows.
+#[derive(Default)]
+struct Whole {
+    tests: Vec<TestResult>,
+    metrics: Vec<Metric>,
+    warnings: Vec<String>,
+    sources: Vec<String>,
+    properties: BTreeMap<String, String>,
+}
+
+impl Sink for Whole {
+    fn test(&mut self, row: TestRow<'_>) {
+        let [suite, classname, file] = row.context.clone();
+        let id = row.id.to_string();
+        let name = row.name.to_string();
+        let TestRow {
+            status,
+            duration_s,
+            line,
+            tags,
+            properties,
+            attempts,
+            ..
+        } = row;
+        self.tests.push(TestResult {
+            id,
+            suite,
+            classname,
+            name,
+            status,
+            attempts: attempts.unwrap_or_else(|| implied(status, duration_s)),
+            duration_s,
+            file,
+            line,
+            tags,
+            properties,
+        });
+    }
+
+    fn metric(&mut self, metric: Metric) {
+        self.metrics.push(metric);
+    }
+
+    fn extra(&mut self, extra: Extra) {
+        match extra {
+            Extra::Warning(w) => self.warnings.push(w),
+            Extra::Source(s) => self.sources.push(s),
+            Extra::Property(k, v) => {
+                self.properties.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Decodes a whole snapshot (checked as a `regdiff.snapshot/1` file is).
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<Snapshot, IngestError> {
+    let mut whole = Whole::default();
+    let (header, _) = scan(path, bytes, &mut whole)?;
+    let snap = Snapshot {
+        schema: SNAPSHOT_SCHEMA.to_string(),
+        run: header.run,
+        env: header.env,
+        tests: whole.tests,
+        metrics: whole.metrics,
+        warnings: whole.warnings,
+        sources: whole.sources,
+        properties: whole.properties,
+    };
+    super::snapshot::check_values(path, &snap)?;
+    Ok(snap)
+}
+
+/// Reads a run's metadata from the first and the last line of its file, without the rows
+/// between.
+pub fn read_meta(path: &Path) -> Result<Meta, IngestError> {
+    let io = |e| IngestError::io(path, e);
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let len = f.metadata().map_err(io)?.len();
+    // The header: the bytes up to the first newline.
+    let mut first = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 4096];
+    let nl = loop {
+        let n = f.read(&mut chunk).map_err(io)?;
+        if n == 0 {
+            return Err(IngestError::unusable(
+                path,
+                "the snapshot has no end line: the file was cut short",
+            ));
+        }
+        let before = first.len();
+        first.extend_from_slice(&chunk[..n]);
+        if let Some(i) = memchr::memchr(b'\n', &first[before..]) {
+            break before + i;
+        }
+    };
+    let header = header(path, &first[..nl])?;
+    // The end line: the last line (the file ends with a newline). It holds only numbers,
+    // so 4 KB always holds it whole.
+    let tail_len = len.min(4096);
+    f.seek(SeekFrom::Start(len - tail_len)).map_err(io)?;
+    let mut tail = vec![0u8; tail_len as usize];
+    f.read_exact(&mut tail).map_err(io)?;
+    let body = tail.strip_suffix(b"\n").unwrap_or(&tail);
+    let start = memchr::memrchr(b'\n', body).map_or(0, |i| i + 1);
+    let last = &body[start..];
+    #[derive(Deserialize)]
+    struct EndIn {
+        end: Counts,
+    }
+    let cut =
+        || IngestError::unusable(path, "the snapshot has no end line: the file was cut short");
+    if !tail.ends_with(b"\n") || (start == 0 && tail_len == len) {
+        return Err(cut());
+    }
+    let end: EndIn = serde_json::from_slice(last).map_err(|_| cut())?;
+    Ok(Meta {
+        header,
+        counts: end.end,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> &'static Path {
+        Path::new("s.jsonl")
+    }
+
+    fn sample() -> Snapshot {
+        let mut s = Snapshot::new();
+        s.run.branch = Some("main".into());
+        s.run.commit = Some("abc".into());
+        s.run.time = Some("2026-01-01T00:00:00Z".into());
+        s.env.host = Some("h".into());
+        let t = |id: &str, class: Option<&str>, name: &str, status: Status| {
+            let mut a = Attempt::new(status);
+            a.duration_s = Some(0.25);
+            TestResult {
+                id: id.into(),
+                suite: Some("suite \"one\"".into()),
+                classname: class.map(str::to_string),
+                name: name.into(),
+                status,
+                attempts: vec![a],
+                duration_s: Some(0.25),
+                file: None,
+                line: None,
+                tags: vec![],
+                properties: BTreeMap::new(),
+            }
+        };
+        s.tests
+            .push(t("a.B::ok", Some("a.B"), "ok", Status::Passed));
+        s.tests.push(t("other", None, "other", Status::Skipped));
+        let mut bad = t("suite::a.B::bad", Some("a.B"), "bad", Status::Failed);
+        bad.attempts.insert(0, Attempt::new(Status::Passed));
+        bad.attempts[1].message = Some("boom\nline 2 \u{1F600}".into());
+        bad.tags = vec!["critical".into()];
+        bad.line = Some(7);
+        bad.properties.insert("k".into(), "v".into());
+        s.tests.push(bad);
+        let mut odd = t("x", Some("a.B"), "x", Status::Passed);
+        odd.duration_s = None;
+        s.tests.push(odd);
+        s.metrics.push(Metric::new(
+            "bench/a",
+            "s",
+            crate::model::Better::Lower,
+            vec![1.0, 2.5e-9],
+        ));
+        s.warnings.push("w1".into());
+        s.sources.push("junit.xml".into());
+        s.properties.insert("suite / p".into(), "1".into());
+        s
+    }
+
+    #[test]
+    fn a_snapshot_round_trips_exactly() {
+        let s = sample();
+        let bytes = encode(&s);
+        let text = std::str::from_utf8(&bytes).unwrap();
+        assert!(
+            text.starts_with("{\"schema\":\"regdiff.snapshot-lines/1\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("{\"t\":\"ok\",\"x\":0,\"s\":\"p\",\"d\":0.25}\n"),
+            "{text}"
+        );
+        assert_eq!(decode(p(), &bytes).unwrap(), s);
+    }
+
+    #[test]
+    fn the_meta_is_read_from_the_first_and_last_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        std::fs::write(&path, encode(&sample())).unwrap();
+        let m = read_meta(&path).unwrap();
+        assert_eq!(m.header.run.branch.as_deref(), Some("main"));
+        assert_eq!(
+            m.counts,
+            Counts {
+                tests: 4,
+                metrics: 1,
+                passed: 2,
+                failed: 1,
+                errored: 0,
+                skipped: 1,
+                warnings: 1
+            }
+        );
+        // Cut short: no end line.
+        let bytes = encode(&sample());
+        let cut = &bytes[..bytes.len() - 30];
+        std::fs::write(&path, cut).unwrap();
+        let e = read_meta(&path).unwrap_err().to_string();
+        assert!(e.contains("cut short"), "{e}");
+        assert!(
+            decode(p(), cut)
+                .unwrap_err()
+                .to_string()
+                .contains("cut short")
+        );
+    }
+
+    #[test]
+    fn broken_rows_name_their_line() {
+        let bytes = encode(&sample());
+        let text = String::from_utf8(bytes).unwrap();
+        let edited = text.replace("\"s\":\"f\"", "\"s\":\"q\"");
+        let e = decode(p(), edited.as_bytes()).unwrap_err().to_string();
+        assert!(e.starts_with("s.jsonl:"), "{e}");
+        assert!(e.contains("needs a status"), "{e}");
+        let dropped: String = text
+            .lines()
+            .filter(|l| !l.contains("\"other\""))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let e = decode(p(), dropped.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("the end line counts 4 tests"), "{e}");
+        let foreign = text.replacen("{\"t\":\"ok\"", "{\"zz\":1,\"q\":\"ok\"", 1);
+        let e = decode(p(), foreign.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("no known kind"), "{e}");
+        let newer = text.replacen("snapshot-lines/1", "snapshot-lines/9", 1);
+        let e = decode(p(), newer.as_bytes()).unwrap_err().to_string();
+        assert!(
+            e.contains("`regdiff.snapshot-lines/9` is not supported"),
+            "{e}"
+        );
+    }
+}
