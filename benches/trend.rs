@@ -6,46 +6,14 @@
 //! `cargo bench --bench trend`; `RAYON_NUM_THREADS=1` for one core.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use regdiff::model::{Better, Metric, Snapshot};
-use regdiff::stats::SplitMix64;
+use regdiff::model::Snapshot;
 use regdiff::trend::{TrendOptions, analyse};
 
-fn normal(r: &mut SplitMix64) -> f64 {
-    let u1 = ((r.next_u64() >> 11) as f64 / (1u64 << 53) as f64).max(1e-300);
-    let u2 = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
-
-fn history(metrics: usize, runs: usize) -> Vec<(String, Snapshot)> {
-    let mut r = SplitMix64::new(42);
-    (0..runs)
-        .map(|i| {
-            let mut s = Snapshot::new();
-            s.run.commit = Some(format!("c{i:04}"));
-            for k in 0..metrics {
-                let level = if k % 50 == 0 && i >= 300 {
-                    110.0
-                } else {
-                    100.0
-                };
-                let run = level * (0.03 * normal(&mut r)).exp();
-                let samples = (0..10)
-                    .map(|_| run * (0.01 * normal(&mut r)).exp())
-                    .collect();
-                s.metrics.push(Metric::new(
-                    format!("bench/{k:04}"),
-                    "s",
-                    Better::Lower,
-                    samples,
-                ));
-            }
-            (format!("run-{i:04}"), s)
-        })
-        .collect()
-}
+#[path = "support/mod.rs"]
+mod common;
 
 fn bench(c: &mut Criterion) {
-    let h = history(1000, 500);
+    let h = common::metric_history(1000, 500);
     let runs: Vec<(&str, &Snapshot)> = h.iter().map(|(i, s)| (i.as_str(), s)).collect();
     let t = analyse("main", &runs, TrendOptions::default());
     let found = t

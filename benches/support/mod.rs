@@ -186,3 +186,87 @@ pub fn gbench_json(n: usize, reps: usize, head: bool, seed: u64) -> String {
     s.push_str("\n  ]\n}\n");
     s
 }
+
+/// Writes `dir/head.xml` (a JUnit report of `tests` cases) and a store `dir/store/` of `runs`
+/// runs of branch `main` of the same suite, each with its own failures (ten variants in turn,
+/// so a test's history both passes and fails), one minute apart. Returns the mean size of a
+/// stored run and the size of the JUnit report, in bytes.
+pub fn gen_store(dir: &std::path::Path, runs: u32, tests: usize) -> (u64, u64) {
+    use regdiff::store::Store;
+    std::fs::create_dir_all(dir).expect("create the folder");
+    let head = dir.join("head.xml");
+    std::fs::write(&head, junit_report(tests, 99)).expect("write head.xml");
+    let variants: Vec<regdiff::model::Snapshot> = (0..10u64)
+        .map(|v| {
+            let p = dir.join(format!("variant-{v}.xml"));
+            std::fs::write(&p, junit_report(tests, v)).expect("write a variant");
+            let s = regdiff::ingest::read_path(&p, Default::default())
+                .expect("read a variant")
+                .remove(0);
+            std::fs::remove_file(&p).ok();
+            s
+        })
+        .collect();
+    let store = regdiff::store::fs::FsStore::new(dir.join("store"));
+    for i in 0..runs {
+        let mut s = variants[i as usize % variants.len()].clone();
+        s.sources.clear();
+        s.run.branch = Some("main".into());
+        s.run.commit = Some(format!("{i:040x}"));
+        s.run.time = Some(format!(
+            "2026-01-{:02}T{:02}:{:02}:00Z",
+            1 + i / 1440,
+            (i / 60) % 24,
+            i % 60
+        ));
+        store.save(&s).expect("save");
+    }
+    let stored: u64 = std::fs::read_dir(store.dir())
+        .expect("list the store")
+        .map(|e| e.expect("entry").metadata().expect("size").len())
+        .sum();
+    let junit = std::fs::metadata(&head).map(|m| m.len()).unwrap_or(0);
+    (stored / u64::from(runs.max(1)), junit)
+}
+
+/// A branch's history of `runs` runs of `metrics` benchmarks (10 samples a metric a run,
+/// log-normal noise of CV 3% per run, a +10% step in every 50th metric at run 300), as
+/// (id, snapshot) pairs, oldest first.
+pub fn metric_history(metrics: usize, runs: usize) -> Vec<(String, regdiff::model::Snapshot)> {
+    use regdiff::model::{Better, Metric, Snapshot};
+    let mut r = regdiff::stats::SplitMix64::new(42);
+    let mut normal = move || {
+        let u1 = ((r.next_u64() >> 11) as f64 / (1u64 << 53) as f64).max(1e-300);
+        let u2 = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    };
+    (0..runs)
+        .map(|i| {
+            let mut s = Snapshot::new();
+            s.run.branch = Some("main".into());
+            s.run.commit = Some(format!("c{i:04}"));
+            s.run.time = Some(format!(
+                "2026-01-{:02}T{:02}:{:02}:00Z",
+                1 + i / 1440,
+                (i / 60) % 24,
+                i % 60
+            ));
+            for k in 0..metrics {
+                let level = if k % 50 == 0 && i >= 300 {
+                    110.0
+                } else {
+                    100.0
+                };
+                let run = level * (0.03 * normal()).exp();
+                let samples = (0..10).map(|_| run * (0.01 * normal()).exp()).collect();
+                s.metrics.push(Metric::new(
+                    format!("bench/{k:04}"),
+                    "s",
+                    Better::Lower,
+                    samples,
+                ));
+            }
+            (format!("run-{i:04}"), s)
+        })
+        .collect()
+}
