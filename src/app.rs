@@ -28,7 +28,6 @@ use crate::ingest::{self, Format as InFormat, ReadOptions};
 use crate::model::Snapshot;
 use crate::pipeline::{Inputs, PastRuns, analyse};
 use crate::report::{Format, RenderOptions, renderer};
-use crate::store::fs::FsStore;
 use crate::store::{Catalog, RunKind, RunMeta, Selector, Store, Stored, load_many, select_kind};
 
 /// The exit statuses regdiff documents as its interface.
@@ -129,16 +128,29 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn dispatch(cli: &Cli, io: &mut Io<'_>) -> Result<ExitStatus> {
     let config = load_config(cli.config.as_deref())?;
-    let store = FsStore::new(&cli.store);
+    let spec = match (&cli.store, &config.store.url) {
+        (Some(s), _) => s.clone(),
+        (None, Some(url)) => {
+            if url.contains('@') {
+                bail!(
+                    "regdiff.toml: [store] url holds credentials; give them in REGDIFF_STORE_USER and REGDIFF_STORE_PASSWORD instead, never in the file"
+                );
+            }
+            url.clone()
+        }
+        (None, None) => "baselines".to_string(),
+    };
+    let store = crate::store::open(&spec)?;
+    let store: &dyn Store = store.as_ref();
     let id_map = IdMap::with_args(config.id_map_rules(), &cli.id_map).map_err(|e| anyhow!(e))?;
     match &cli.command {
-        Command::Compare(args) => compare(cli, args, &config, &id_map, &store, io),
-        Command::Record(args) => record(args, &config, &id_map, &store, io),
-        Command::List(args) => list(args, &store, io),
-        Command::Show(args) => show(args, &id_map, &store, io),
-        Command::Store(cmd) => store_command(cmd, &store, io),
-        Command::Trend(args) => trend::trend(args, &store, io),
-        Command::Flaky(args) => trend::flaky(args, &store, io),
+        Command::Compare(args) => compare(cli, args, &config, &id_map, store, io),
+        Command::Record(args) => record(args, &config, &id_map, store, io),
+        Command::List(args) => list(args, store, io),
+        Command::Show(args) => show(args, &id_map, store, io),
+        Command::Store(cmd) => store_command(cmd, store, io),
+        Command::Trend(args) => trend::trend(args, store, io),
+        Command::Flaky(args) => trend::flaky(args, store, io),
     }
 }
 
@@ -186,7 +198,7 @@ fn read_options(
 
 /// The store's catalog, read once on first use.
 struct LazyStore<'s> {
-    store: &'s FsStore,
+    store: &'s dyn Store,
     catalog: Option<Catalog>,
 }
 
@@ -226,7 +238,7 @@ impl Resolved {
 
 /// Reads stored runs whole; a run that cannot be read is an error naming it.
 fn load_stored(
-    store: &FsStore,
+    store: &dyn Store,
     spec: &str,
     metas: &[&RunMeta],
     id_map: &IdMap,
@@ -296,7 +308,7 @@ fn compare(
     args: &CompareArgs,
     config: &Config,
     id_map: &IdMap,
-    store: &FsStore,
+    store: &dyn Store,
     io: &mut Io<'_>,
 ) -> Result<ExitStatus> {
     let mut config = config.clone();
@@ -728,7 +740,7 @@ fn record(
     args: &RecordArgs,
     config: &Config,
     id_map: &IdMap,
-    store: &FsStore,
+    store: &dyn Store,
     io: &mut Io<'_>,
 ) -> Result<ExitStatus> {
     // Recording a snapshot file imports a run made elsewhere: its fingerprint is its own.
@@ -915,7 +927,7 @@ fn fingerprint_differences(
     out
 }
 
-fn store_command(cmd: &StoreCommand, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
+fn store_command(cmd: &StoreCommand, store: &dyn Store, io: &mut Io<'_>) -> Result<ExitStatus> {
     match cmd {
         StoreCommand::Check => {
             let report = store.check()?;
@@ -946,6 +958,7 @@ fn store_command(cmd: &StoreCommand, store: &FsStore, io: &mut Io<'_>) -> Result
                 },
             )
         }
+        StoreCommand::Copy { from, to, branch } => store_copy(from, to, branch.as_deref(), io),
         StoreCommand::Gc { older_than } => {
             let removed = store.gc(older_than.saturating_mul(60))?;
             for (path, size) in &removed {
@@ -969,7 +982,77 @@ fn store_command(cmd: &StoreCommand, store: &FsStore, io: &mut Io<'_>) -> Result
     }
 }
 
-fn list(args: &ListArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
+/// `regdiff store copy`: every run of one store into another, in parallel, ids kept.
+fn store_copy(from: &str, to: &str, branch: Option<&str>, io: &mut Io<'_>) -> Result<ExitStatus> {
+    use rayon::prelude::*;
+    if !crate::store::clickhouse::is_url(from) && !Path::new(from).is_dir() {
+        bail!("{from}: no such store folder");
+    }
+    let source = crate::store::open(from)?;
+    let target = crate::store::open(to)?;
+    let catalog = source
+        .catalog()
+        .with_context(|| format!("cannot read the store {}", source.describe()))?;
+    let runs: Vec<&RunMeta> = catalog
+        .runs
+        .iter()
+        .filter(|m| branch.is_none_or(|b| m.run.branch.as_deref() == Some(b)))
+        .collect();
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new(runs.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("copying {pos}/{len} runs {wide_bar} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let results: Vec<Result<(bool, u64)>> = runs
+        .par_iter()
+        .map(|m| {
+            let snap = source
+                .load(m)
+                .map_err(|e| anyhow!("cannot read run {}: {e}", m.id))?;
+            let outcome = target.save_as(&snap, &m.id)?;
+            bar.inc(1);
+            Ok((
+                outcome.already_stored,
+                snap.tests.len() as u64 + snap.metrics.len() as u64,
+            ))
+        })
+        .collect();
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    let (mut copied, mut present, mut rows, mut failed) = (0u64, 0u64, 0u64, 0u64);
+    for r in results {
+        match r {
+            Ok((true, _)) => present += 1,
+            Ok((false, n)) => {
+                copied += 1;
+                rows += n;
+            }
+            Err(e) => {
+                failed += 1;
+                writeln!(io.stderr, "error: {}", error_text(&e))?;
+            }
+        }
+    }
+    for f in &catalog.failures {
+        failed += 1;
+        writeln!(io.stderr, "error: unreadable, not copied: {f}")?;
+    }
+    writeln!(
+        io.stdout,
+        "{} -> {}: copied {copied} run(s) ({rows} test and metric rows) in {secs:.1} s ({:.0} rows/s); {present} already there; {failed} failed",
+        source.describe(),
+        target.describe(),
+        rows as f64 / secs.max(1e-9)
+    )?;
+    Ok(if failed > 0 {
+        ExitStatus::GateFailed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn list(args: &ListArgs, store: &dyn Store, io: &mut Io<'_>) -> Result<ExitStatus> {
     let loaded = store.catalog()?;
     if let Some(w) = loaded.stale_warning() {
         writeln!(io.stderr, "warning: {w}")?;
@@ -1055,7 +1138,7 @@ fn list(args: &ListArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus>
     })
 }
 
-fn show(args: &ShowArgs, id_map: &IdMap, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
+fn show(args: &ShowArgs, id_map: &IdMap, store: &dyn Store, io: &mut Io<'_>) -> Result<ExitStatus> {
     let mut lazy = LazyStore {
         store,
         catalog: None,

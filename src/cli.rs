@@ -26,9 +26,11 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-    /// Baseline store folder.
-    #[arg(long, global = true, value_name = "DIR", default_value = "baselines")]
-    pub store: PathBuf,
+    /// Baseline store: a folder, or a ClickHouse database as
+    /// clickhouse://HOST[:PORT]/DATABASE (user and password from REGDIFF_STORE_USER and
+    /// REGDIFF_STORE_PASSWORD) [default: the config's [store] url, else baselines].
+    #[arg(long, global = true, value_name = "DIR|URL")]
+    pub store: Option<String>,
     /// Configuration file [default: ./regdiff.toml when it exists].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -149,6 +151,19 @@ pub enum StoreCommand {
         /// younger).
         #[arg(long, value_name = "MINUTES", default_value_t = 60)]
         older_than: u64,
+    },
+    /// Copy every run from one store to another (a folder or clickhouse://…), keeping ids:
+    /// runs already in the target are left as they are.
+    Copy {
+        /// The store to read.
+        #[arg(long, value_name = "DIR|URL")]
+        from: String,
+        /// The store to write.
+        #[arg(long, value_name = "DIR|URL")]
+        to: String,
+        /// Only the runs of this branch.
+        #[arg(long)]
+        branch: Option<String>,
     },
 }
 

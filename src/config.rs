@@ -71,6 +71,18 @@ pub struct Config {
     /// Rewrites of test ids (regular expressions), in order.
     #[serde(default)]
     pub id_map: Vec<IdMapRule>,
+    /// Where the baseline store is.
+    #[serde(default)]
+    pub store: StoreConfig,
+}
+
+/// `[store]`: where the baseline store is, when `--store` is not given.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// A folder, or `clickhouse://HOST[:PORT]/DATABASE`. Credentials never go here: they
+    /// come from `REGDIFF_STORE_USER` and `REGDIFF_STORE_PASSWORD`.
+    pub url: Option<String>,
 }
 
 /// One id rewrite: every match of `pattern` in an id becomes `replace` (`$1` for groups).

@@ -101,6 +101,14 @@ pub enum StoreError {
     /// A stored snapshot is unreadable.
     #[error(transparent)]
     Snapshot(#[from] IngestError),
+    /// A store server (ClickHouse) could not be reached or refused a request.
+    #[error("{url}: {message}")]
+    Server {
+        /// The store's URL, without credentials.
+        url: String,
+        /// What went wrong, with the server's own message.
+        message: String,
+    },
     /// A selector such as `main[10]` is malformed.
     #[error("bad selector `{selector}`: {message}")]
     Selector {

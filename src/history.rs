@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ingest::snapshot_lines::{Sink, TestRow};
+use crate::ingest::snapshot_lines::{Sink, TestRow, TestsWanted};
 use crate::model::{Attempt, EnvFingerprint, Metric, RunInfo, Snapshot, Status, TestResult};
 
 /// One executed run of a test (skipped runs are not outcomes).
@@ -143,6 +143,17 @@ impl Sink for RunObservations<'_> {
     }
 
     fn metric(&mut self, _metric: Metric) {}
+
+    fn tests_wanted(&self) -> TestsWanted<'_> {
+        match self.wanted {
+            Some(w) => TestsWanted::Only(w),
+            None => TestsWanted::All,
+        }
+    }
+
+    fn wants_metrics(&self) -> bool {
+        false
+    }
 }
 
 /// A test's outcome in one run, in one byte: the status, and whether a retry passed.
@@ -247,6 +258,18 @@ impl Sink for RawColumn {
     }
 
     fn metric(&mut self, _metric: Metric) {}
+
+    fn wants_metrics(&self) -> bool {
+        false
+    }
+
+    fn outcomes_only(&self) -> bool {
+        true
+    }
+
+    fn outcome(&mut self, id: &str, status: Status, mixed: bool) {
+        self.add(id, Code::new(status, mixed));
+    }
 }
 
 impl TestMatrix {
@@ -349,6 +372,14 @@ impl Sink for RunRows {
 
     fn metric(&mut self, metric: Metric) {
         self.metrics.push(metric);
+    }
+
+    fn outcomes_only(&self) -> bool {
+        true
+    }
+
+    fn outcome(&mut self, id: &str, status: Status, mixed: bool) {
+        self.column.outcome(id, status, mixed);
     }
 }
 

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::error::IngestError;
 use crate::history::{RunObservations, TestHistory};
 use crate::ingest::idmap::IdMap;
-use crate::ingest::snapshot_lines::{Sink, TestRow};
+use crate::ingest::snapshot_lines::{Sink, TestRow, TestsWanted};
 use crate::model::Metric;
 use crate::pipeline::PastRuns;
 use crate::store::{RunMeta, Store, load_many};
@@ -31,6 +31,17 @@ impl Sink for PastRows<'_> {
         if let Some(m) = &mut self.metrics {
             m.metric(metric);
         }
+    }
+
+    fn tests_wanted(&self) -> TestsWanted<'_> {
+        match &self.tests {
+            Some(t) => t.tests_wanted(),
+            None => TestsWanted::None,
+        }
+    }
+
+    fn wants_metrics(&self) -> bool {
+        self.metrics.is_some()
     }
 }
 

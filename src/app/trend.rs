@@ -8,14 +8,13 @@ use super::{ExitStatus, Io};
 use crate::cli::{FlakyArgs, ListFormat, TrendArgs, TrendFormat};
 use crate::history::History;
 use crate::report::trend as render;
-use crate::store::fs::FsStore;
 use crate::store::{Catalog, RunMeta, Store};
 use crate::trend::{Trend, TrendOptions, analyse_history};
 
 /// The branch's runs, oldest first (the store's chronological order), the last `last`.
 fn history_runs<'a>(
     catalog: &'a Catalog,
-    store: &FsStore,
+    store: &dyn Store,
     branch: &str,
     last: Option<usize>,
 ) -> Result<Vec<&'a RunMeta>> {
@@ -51,7 +50,7 @@ fn history_runs<'a>(
 
 /// The branch's history, streamed from the store with a progress bar on a terminal (hidden
 /// elsewhere); unreadable runs are reported and left out.
-fn load(store: &FsStore, branch: &str, last: Option<usize>, io: &mut Io<'_>) -> Result<History> {
+fn load(store: &dyn Store, branch: &str, last: Option<usize>, io: &mut Io<'_>) -> Result<History> {
     let catalog = store
         .catalog()
         .with_context(|| format!("cannot read the store {}", store.describe()))?;
@@ -75,7 +74,7 @@ fn load(store: &FsStore, branch: &str, last: Option<usize>, io: &mut Io<'_>) -> 
     Ok(history)
 }
 
-pub(super) fn trend(args: &TrendArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
+pub(super) fn trend(args: &TrendArgs, store: &dyn Store, io: &mut Io<'_>) -> Result<ExitStatus> {
     if !(args.threshold > 0.0 && args.threshold < 1.0) {
         bail!(
             "--threshold {} must be a ratio between 0 and 1 (0.05 is 5%)",
@@ -111,7 +110,7 @@ pub(super) fn trend(args: &TrendArgs, store: &FsStore, io: &mut Io<'_>) -> Resul
     })
 }
 
-pub(super) fn flaky(args: &FlakyArgs, store: &FsStore, io: &mut Io<'_>) -> Result<ExitStatus> {
+pub(super) fn flaky(args: &FlakyArgs, store: &dyn Store, io: &mut Io<'_>) -> Result<ExitStatus> {
     let history = load(store, &args.branch, args.last, io)?;
     let options = TrendOptions {
         min_flaky_runs: args.min_flaky_runs,

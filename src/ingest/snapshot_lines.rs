@@ -434,7 +434,21 @@ impl TestRow<'_> {
     }
 }
 
+/// Which tests a [`Sink`] needs.
+pub enum TestsWanted<'a> {
+    /// Every test.
+    All,
+    /// None.
+    None,
+    /// Only these ids.
+    Only(&'a std::collections::HashSet<String>),
+}
+
 /// What [`scan`] hands its rows to.
+///
+/// A sink may say what it needs ([`Sink::tests_wanted`], [`Sink::wants_metrics`],
+/// [`Sink::outcomes_only`]): a store that can filter in place (a database) then sends only
+/// that. A store may always hand more; the sink ignores the rest.
 pub trait Sink {
     /// One test.
     fn test(&mut self, row: TestRow<'_>);
@@ -442,6 +456,21 @@ pub trait Sink {
     fn metric(&mut self, metric: Metric);
     /// A warning, a source or a property (only a whole decode keeps them).
     fn extra(&mut self, _extra: Extra) {}
+    /// The tests this sink reads.
+    fn tests_wanted(&self) -> TestsWanted<'_> {
+        TestsWanted::All
+    }
+    /// Whether it reads the metrics.
+    fn wants_metrics(&self) -> bool {
+        true
+    }
+    /// Whether it reads only each test's id, status and whether a retry passed; a store may
+    /// then call [`Sink::outcome`] instead of [`Sink::test`].
+    fn outcomes_only(&self) -> bool {
+        false
+    }
+    /// A test's outcome alone (see [`Sink::outcomes_only`]).
+    fn outcome(&mut self, _id: &str, _status: Status, _mixed: bool) {}
 }
 
 /// The rows that describe the run rather than measure it.
@@ -518,6 +547,21 @@ pub fn scan(
     bytes: &[u8],
     sink: &mut dyn Sink,
 ) -> Result<(Header, Counts), IngestError> {
+    scan_rows(path, bytes, sink, true).map(|(h, c)| (h, c.expect("checked")))
+}
+
+/// Reads the header and some rows of a run without its end line (a store that filtered the
+/// rows in place): the rows are checked one by one, their number is not.
+pub fn scan_part(path: &Path, bytes: &[u8], sink: &mut dyn Sink) -> Result<Header, IngestError> {
+    scan_rows(path, bytes, sink, false).map(|(h, _)| h)
+}
+
+fn scan_rows(
+    path: &Path,
+    bytes: &[u8],
+    sink: &mut dyn Sink,
+    whole: bool,
+) -> Result<(Header, Option<Counts>), IngestError> {
     let mut lines = bytes.split(|b| *b == b'\n');
     let first = lines.next().unwrap_or_default();
     let header = header(path, first)?;
@@ -644,6 +688,7 @@ pub fn scan(
         }
     }
     match end {
+        None if !whole => Ok((header, None)),
         None => Err(IngestError::unusable(
             path,
             "the snapshot has no end line: the file was cut short",
@@ -669,7 +714,7 @@ pub fn scan(
                 seen.warnings
             ),
         )),
-        Some((_, counts)) => Ok((header, counts)),
+        Some((_, counts)) => Ok((header, Some(counts))),
     }
 }
 

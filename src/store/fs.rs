@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::{Catalog, RunMeta, SaveOutcome, Store, chronological};
+use super::{Catalog, CheckReport, RunMeta, SaveOutcome, Store, chronological};
 use crate::error::{IngestError, StoreError};
 use crate::ingest::snapshot;
 use crate::ingest::snapshot_lines::{self, Counts, Sink};
@@ -93,26 +93,14 @@ impl FsStore {
     }
 
     /// Temporary files left by killed writes (see [`super::Loaded::stale_temps`]).
-    pub fn stale_temps(&self) -> Result<Vec<(PathBuf, u64)>, StoreError> {
+    fn stale_temps_of(&self) -> Result<Vec<(PathBuf, u64)>, StoreError> {
         Ok(self.snapshot_files()?.1)
-    }
-
-    /// The stored runs of one branch at one commit (their metadata).
-    pub fn runs_of_commit(&self, branch: &str, commit: &str) -> Result<Vec<RunMeta>, StoreError> {
-        Ok(self
-            .catalog()?
-            .runs
-            .into_iter()
-            .filter(|m| {
-                m.run.branch.as_deref() == Some(branch) && m.run.commit.as_deref() == Some(commit)
-            })
-            .collect())
     }
 
     /// Verifies every file of the store: each snapshot parses, and its name is the id of its
     /// content (time, branch, commit and the content hash, so a changed byte shows); temporary
     /// files left by killed writes are listed. Nothing is changed.
-    pub fn check(&self) -> Result<CheckReport, StoreError> {
+    fn check_files(&self) -> Result<CheckReport, StoreError> {
         let (files, stale) = self.snapshot_files()?;
         let problems: Vec<Option<String>> = files
             .par_iter()
@@ -151,7 +139,7 @@ impl FsStore {
 
     /// Removes the temporary files of writes that never finished, older than `older_than`
     /// seconds, and returns them with their sizes. Snapshots are never touched.
-    pub fn gc(&self, older_than: u64) -> Result<Vec<(PathBuf, u64)>, StoreError> {
+    fn gc_temps(&self, older_than: u64) -> Result<Vec<(PathBuf, u64)>, StoreError> {
         let (_, old) = self.scan(older_than)?;
         for (path, _) in &old {
             fs::remove_file(path)
@@ -194,17 +182,6 @@ fn link_failure(e: &std::io::Error) -> &'static str {
 
 /// The prefix of the temporary files a save writes before linking them into place.
 const TEMP_PREFIX: &str = ".tmp-";
-
-/// What [`FsStore::check`] found.
-#[derive(Debug, Default)]
-pub struct CheckReport {
-    /// Snapshot files verified.
-    pub checked: usize,
-    /// One line per problem, naming the file.
-    pub problems: Vec<String>,
-    /// Stale temporary files and their sizes.
-    pub stale_temps: Vec<(PathBuf, u64)>,
-}
 
 /// The id of a stored file: its name without `.jsonl` or `.json`.
 fn id_of(path: &Path) -> String {
@@ -298,6 +275,7 @@ fn read_meta(path: &Path) -> Result<RunMeta, IngestError> {
             env: m.header.env,
             counts: m.counts,
             path: path.to_path_buf(),
+            token: 0,
         });
     }
     let bytes = crate::ingest::input::read_all(path)?;
@@ -334,6 +312,7 @@ fn read_meta(path: &Path) -> Result<RunMeta, IngestError> {
                 env: m.env,
                 counts,
                 path: path.to_path_buf(),
+                token: 0,
             })
         }
         // Anything else: the full reader says precisely what is wrong.
@@ -351,6 +330,7 @@ fn meta_of(id: String, path: &Path, s: &Snapshot) -> RunMeta {
         env: s.env.clone(),
         counts: Counts::of(s),
         path: path.to_path_buf(),
+        token: 0,
     }
 }
 
@@ -395,6 +375,18 @@ impl Store for FsStore {
 
     fn catalog(&self) -> Result<Catalog, StoreError> {
         self.catalog_with(&|_| {}, &|| {})
+    }
+
+    fn stale_temps(&self) -> Result<Vec<(PathBuf, u64)>, StoreError> {
+        self.stale_temps_of()
+    }
+
+    fn check(&self) -> Result<CheckReport, StoreError> {
+        self.check_files()
+    }
+
+    fn gc(&self, older_than: u64) -> Result<Vec<(PathBuf, u64)>, StoreError> {
+        self.gc_temps(older_than)
     }
 
     fn load(&self, run: &RunMeta) -> Result<Snapshot, IngestError> {

@@ -15,6 +15,7 @@
 //! | `@3f2a1b9` | the latest snapshot of any branch whose commit starts with `3f2a1b9` |
 //! | `id:NAME` | the snapshot whose id (file name without `.json`) is `NAME` |
 
+pub mod clickhouse;
 pub mod fs;
 
 use std::cmp::Ordering;
@@ -47,8 +48,11 @@ pub struct RunMeta {
     pub env: EnvFingerprint,
     /// How many tests (by outcome), metrics and warnings it holds.
     pub counts: Counts,
-    /// Where it is kept (for the folder store: its file).
+    /// Where it is kept (for the folder store: its file), for messages.
     pub path: PathBuf,
+    /// The store's own handle on the run (for ClickHouse: the write that made it visible;
+    /// 0 for the folder store).
+    pub token: u64,
 }
 
 /// What a store holds, as metadata, and what could not be read.
@@ -123,6 +127,31 @@ pub trait Store: Sync {
     fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError>;
     /// Stores a snapshot and returns its id. Never replaces another snapshot.
     fn save(&self, snapshot: &Snapshot) -> Result<SaveOutcome, StoreError>;
+    /// Stores a snapshot under a given id (a copy from another store keeps its ids), where
+    /// the store can; the folder store names its files by their content and ignores `id`.
+    fn save_as(&self, snapshot: &Snapshot, _id: &str) -> Result<SaveOutcome, StoreError> {
+        self.save(snapshot)
+    }
+    /// What writes that never finished left behind (a `record` killed mid-write), older than
+    /// an hour: where, and its size in bytes.
+    fn stale_temps(&self) -> Result<Vec<(PathBuf, u64)>, StoreError>;
+    /// Verifies every stored run; nothing is changed.
+    fn check(&self) -> Result<CheckReport, StoreError>;
+    /// Removes what writes that never finished left, older than `older_than` seconds;
+    /// stored runs are never touched.
+    fn gc(&self, older_than: u64) -> Result<Vec<(PathBuf, u64)>, StoreError>;
+
+    /// The stored runs of one branch at one commit (their metadata).
+    fn runs_of_commit(&self, branch: &str, commit: &str) -> Result<Vec<RunMeta>, StoreError> {
+        Ok(self
+            .catalog()?
+            .runs
+            .into_iter()
+            .filter(|m| {
+                m.run.branch.as_deref() == Some(branch) && m.run.commit.as_deref() == Some(commit)
+            })
+            .collect())
+    }
 
     /// Reads every snapshot whole (in parallel), oldest first.
     fn load_all(&self) -> Result<Loaded, StoreError> {
@@ -136,6 +165,26 @@ pub trait Store: Sync {
             foreign: catalog.foreign,
             stale_temps: catalog.stale_temps,
         })
+    }
+}
+
+/// What [`Store::check`] found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    /// Runs verified.
+    pub checked: usize,
+    /// One line per problem, naming the run.
+    pub problems: Vec<String>,
+    /// What unfinished writes left, and its size.
+    pub stale_temps: Vec<(PathBuf, u64)>,
+}
+
+/// The store a `--store` value names: a folder, or `clickhouse://…`.
+pub fn open(spec: &str) -> Result<Box<dyn Store>, StoreError> {
+    if clickhouse::is_url(spec) {
+        Ok(Box::new(clickhouse::ClickHouseStore::open(spec)?))
+    } else {
+        Ok(Box::new(fs::FsStore::new(spec)))
     }
 }
 
@@ -573,6 +622,7 @@ mod tests {
             env: EnvFingerprint::default(),
             counts: Counts::default(),
             path: PathBuf::new(),
+            token: 0,
         }
     }
 
