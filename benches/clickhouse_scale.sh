@@ -20,14 +20,22 @@ head="$work/t1000/head.xml"
 echo "== store copy: 1,000 runs x 10,000 tests into ClickHouse"
 /usr/bin/time -f "%e s wall, %U s user, %S s system, %M KB peak (regdiff)" \
     "$bin" store copy --from "$fs" --to "$ch"
+q() { python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/", data=sys.argv[2].encode())).read().decode().strip())' "$REGDIFF_TEST_CLICKHOUSE" "$1"; }
+echo "parts after the copy: $(q "SELECT table, count() FROM system.parts WHERE database = 'scale' AND active GROUP BY table ORDER BY table" | tr '\n\t' '; ')"
+# A live store has its parts merged in the background as runs arrive one by one; after a
+# bulk copy, merge them at once so that the questions are timed on a settled store.
+start=$(date +%s.%N)
+for t in runs test_results metrics; do q "OPTIMIZE TABLE scale.$t FINAL" > /dev/null; done
+echo "OPTIMIZE FINAL: $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s; parts: $(q "SELECT table, count() FROM system.parts WHERE database = 'scale' AND active GROUP BY table ORDER BY table" | tr '\n\t' '; ')"
 du -sh "$work/ch/data" | sed 's/^/server data: /'
+echo "compressed / uncompressed bytes: $(q "SELECT formatReadableSize(sum(data_compressed_bytes)), formatReadableSize(sum(data_uncompressed_bytes)) FROM system.parts WHERE database = 'scale' AND active")"
 measure() {
     echo "== $*"
     for _ in 1 2 3; do
         /usr/bin/time -f "%e s wall, %U s user, %S s system, %M KB peak" "$bin" "$@" > /dev/null
     done
 }
-for store in "$fs" "$ch"; do
+for store in "$ch" "$fs"; do
     measure list --store "$store"
     measure compare --store "$store" --base main --head "$head" --format json
     measure compare --store "$store" --base 'main[20]' --head "$head" --format json

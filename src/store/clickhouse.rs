@@ -743,6 +743,69 @@ impl Store for ClickHouseStore {
         snapshot_lines::decode(&run.path, &bytes)
     }
 
+    fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
+        use rayon::prelude::*;
+        let what: Vec<Fetch<'_>> = runs
+            .iter()
+            .map(|_| Fetch {
+                tests: TestsWanted::All,
+                metrics: true,
+                whole: true,
+            })
+            .collect();
+        match self.fetch(runs, &what) {
+            Ok(bufs) => runs
+                .par_iter()
+                .zip(bufs)
+                .map(|(m, b)| snapshot_lines::decode(&m.path, &b))
+                .collect(),
+            Err(e) => self.batch_failed(runs, &e).into_iter().map(Err).collect(),
+        }
+    }
+
+    fn scan_batch(
+        &self,
+        runs: &[&RunMeta],
+        sinks: &mut [&mut (dyn Sink + Send)],
+    ) -> Vec<Result<(), IngestError>> {
+        let outcome_runs: Vec<(usize, &RunMeta)> = runs
+            .iter()
+            .zip(sinks.iter())
+            .enumerate()
+            .filter(|(_, (_, s))| s.outcomes_only())
+            .map(|(i, (m, _))| (i, *m))
+            .collect();
+        let what: Vec<Fetch<'_>> = sinks
+            .iter()
+            .map(|s| Fetch {
+                tests: if s.outcomes_only() {
+                    TestsWanted::None
+                } else {
+                    match s.tests_wanted() {
+                        TestsWanted::All => TestsWanted::All,
+                        TestsWanted::None => TestsWanted::None,
+                        TestsWanted::Only(ids) => TestsWanted::Only(ids),
+                    }
+                },
+                metrics: s.wants_metrics(),
+                whole: false,
+            })
+            .collect();
+        let bufs = match self.fetch(runs, &what) {
+            Ok(b) => b,
+            Err(e) => return self.batch_failed(runs, &e).into_iter().map(Err).collect(),
+        };
+        drop(what);
+        if let Err(e) = self.batch_outcomes(&outcome_runs, sinks) {
+            return self.batch_failed(runs, &e).into_iter().map(Err).collect();
+        }
+        runs.iter()
+            .zip(sinks.iter_mut())
+            .zip(bufs)
+            .map(|((m, s), b)| snapshot_lines::scan_part(&m.path, &b, &mut **s).map(|_| ()))
+            .collect()
+    }
+
     fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError> {
         if sink.outcomes_only() {
             let sql = format!(
@@ -990,6 +1053,231 @@ impl ClickHouseStore {
             location,
             already_stored: false,
         })
+    }
+}
+
+/// What to fetch of one run in a batch.
+struct Fetch<'a> {
+    tests: TestsWanted<'a>,
+    metrics: bool,
+    /// The rest too (warnings, sources, properties, the end line): a whole run.
+    whole: bool,
+}
+
+/// Undoes ClickHouse's TabSeparated escaping of one field.
+fn unescape_tsv(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+impl ClickHouseStore {
+    /// The condition selecting the rows of `runs` (by the key's branch and time first, so
+    /// that only their ranges are read).
+    fn batch_where(&self, runs: &[&RunMeta]) -> String {
+        let mut branches: Vec<String> = runs
+            .iter()
+            .map(|m| lit(m.run.branch.as_deref().unwrap_or("")))
+            .collect();
+        branches.sort();
+        branches.dedup();
+        let times: Vec<i64> = runs.iter().map(|m| millis(m.run.time.as_deref())).collect();
+        let keys: Vec<String> = runs
+            .iter()
+            .map(|m| format!("({}, {})", lit(&m.id), m.token))
+            .collect();
+        format!(
+            "branch IN ({}) AND time_ms BETWEEN {} AND {} AND (run_id, write_id) IN ({})",
+            branches.join(","),
+            times.iter().min().copied().unwrap_or(0),
+            times.iter().max().copied().unwrap_or(0),
+            keys.join(",")
+        )
+    }
+
+    /// The rows of `table` of `runs`, each appended to its run's buffer, in order.
+    fn batch_rows(
+        &self,
+        table: &str,
+        runs: &[(usize, &RunMeta)],
+        cond: &str,
+        bufs: &mut [Vec<u8>],
+    ) -> Result<(), StoreError> {
+        if runs.is_empty() {
+            return Ok(());
+        }
+        let metas: Vec<&RunMeta> = runs.iter().map(|(_, m)| *m).collect();
+        let index: std::collections::HashMap<&str, usize> =
+            runs.iter().map(|(i, m)| (m.id.as_str(), *i)).collect();
+        let sql = format!(
+            "SELECT run_id, row FROM {db}.{table} WHERE {w}{cond} ORDER BY time_ms, run_id, seq FORMAT TabSeparatedRaw",
+            db = self.db,
+            w = self.batch_where(&metas)
+        );
+        // Run ids are file-name safe and rows are compact JSON: neither holds a tab or a
+        // line break, so the raw format splits cleanly.
+        self.lines(&sql, |l| {
+            let (id, row) = l
+                .split_once('\t')
+                .ok_or_else(|| self.err("unexpected answer: a row without its run"))?;
+            if let Some(&i) = index.get(id) {
+                bufs[i].extend_from_slice(row.as_bytes());
+                bufs[i].push(b'\n');
+            }
+            Ok(())
+        })
+    }
+
+    /// Fetches the rows of several runs in a few queries (one per table), as the encoding's
+    /// lines.
+    fn fetch(&self, runs: &[&RunMeta], what: &[Fetch<'_>]) -> Result<Vec<Vec<u8>>, StoreError> {
+        #[derive(Deserialize)]
+        struct Head {
+            id: String,
+            header: String,
+            contexts: String,
+            tail: String,
+            end_line: String,
+        }
+        let keys: Vec<String> = runs
+            .iter()
+            .map(|m| format!("({}, {})", lit(&m.id), m.token))
+            .collect();
+        let mut heads: std::collections::HashMap<String, Head> = std::collections::HashMap::new();
+        self.lines(
+            &format!(
+                "SELECT id, header, contexts, tail, end_line FROM {db}.runs WHERE (id, write_id) IN ({k}) FORMAT JSONEachRow",
+                db = self.db,
+                k = keys.join(",")
+            ),
+            |l| {
+                let h: Head = serde_json::from_str(l)
+                    .map_err(|e| self.err(format!("unexpected answer: {e}")))?;
+                heads.insert(h.id.clone(), h);
+                Ok(())
+            },
+        )?;
+        let mut bufs: Vec<Vec<u8>> = Vec::with_capacity(runs.len());
+        for m in runs {
+            let h = heads.get(&m.id).ok_or_else(|| {
+                self.err(format!(
+                    "run {} is no longer in the store (removed since it was listed)",
+                    m.id
+                ))
+            })?;
+            let mut b = Vec::with_capacity(m.counts.tests as usize * 80 + 1024);
+            b.extend_from_slice(h.header.as_bytes());
+            b.push(b'\n');
+            b.extend_from_slice(h.contexts.as_bytes());
+            bufs.push(b);
+        }
+        // Tests: every test of the runs that want all; else the union of the ids asked for.
+        let mut all: Vec<(usize, &RunMeta)> = Vec::new();
+        let mut some: Vec<(usize, &RunMeta)> = Vec::new();
+        let mut ids: HashSet<&String> = HashSet::new();
+        for (i, (m, w)) in runs.iter().zip(what).enumerate() {
+            match w.tests {
+                TestsWanted::All => all.push((i, m)),
+                TestsWanted::None => {}
+                TestsWanted::Only(set) if set.is_empty() => {}
+                TestsWanted::Only(set) => {
+                    some.push((i, m));
+                    ids.extend(set.iter());
+                }
+            }
+        }
+        self.batch_rows("test_results", &all, "", &mut bufs)?;
+        if !some.is_empty() {
+            let mut v: Vec<&String> = ids.into_iter().collect();
+            v.sort();
+            let list: Vec<String> = v.iter().map(|s| lit(s)).collect();
+            self.batch_rows(
+                "test_results",
+                &some,
+                &format!(" AND id IN ({})", list.join(",")),
+                &mut bufs,
+            )?;
+        }
+        let with_metrics: Vec<(usize, &RunMeta)> = runs
+            .iter()
+            .zip(what)
+            .enumerate()
+            .filter(|(_, (_, w))| w.metrics)
+            .map(|(i, (m, _))| (i, *m))
+            .collect();
+        self.batch_rows("metrics", &with_metrics, "", &mut bufs)?;
+        for ((m, w), b) in runs.iter().zip(what).zip(&mut bufs) {
+            if w.whole {
+                let h = &heads[&m.id];
+                b.extend_from_slice(h.tail.as_bytes());
+                b.extend_from_slice(h.end_line.as_bytes());
+                b.push(b'\n');
+            }
+        }
+        Ok(bufs)
+    }
+
+    /// Each test's id, status and whether a retry passed, for the runs at `runs`' indexes.
+    fn batch_outcomes(
+        &self,
+        runs: &[(usize, &RunMeta)],
+        sinks: &mut [&mut (dyn Sink + Send)],
+    ) -> Result<(), StoreError> {
+        if runs.is_empty() {
+            return Ok(());
+        }
+        let metas: Vec<&RunMeta> = runs.iter().map(|(_, m)| *m).collect();
+        let index: std::collections::HashMap<&str, usize> =
+            runs.iter().map(|(i, m)| (m.id.as_str(), *i)).collect();
+        let sql = format!(
+            "SELECT run_id, status, mixed, id FROM {db}.test_results WHERE {w} ORDER BY time_ms, run_id, seq FORMAT TabSeparated",
+            db = self.db,
+            w = self.batch_where(&metas)
+        );
+        self.lines(&sql, |l| {
+            let mut f = l.splitn(4, '\t');
+            let (Some(run), Some(status), Some(mixed), Some(id)) =
+                (f.next(), f.next(), f.next(), f.next())
+            else {
+                return Err(self.err("unexpected answer: a short outcome row"));
+            };
+            let status = match status {
+                "passed" => Status::Passed,
+                "failed" => Status::Failed,
+                "errored" => Status::Errored,
+                "skipped" => Status::Skipped,
+                other => return Err(self.err(format!("unexpected status `{other}`"))),
+            };
+            if let Some(&i) = index.get(run) {
+                sinks[i].outcome(&unescape_tsv(id), status, mixed == "1");
+            }
+            Ok(())
+        })
+    }
+
+    fn batch_failed(&self, runs: &[&RunMeta], e: &StoreError) -> Vec<IngestError> {
+        runs.iter()
+            .map(|m| IngestError::unusable(&m.path, e.to_string()))
+            .collect()
     }
 }
 

@@ -127,6 +127,24 @@ pub trait Store: Sync {
     fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError>;
     /// Stores a snapshot and returns its id. Never replaces another snapshot.
     fn save(&self, snapshot: &Snapshot) -> Result<SaveOutcome, StoreError>;
+    /// Reads several runs whole, one result per run in the order given; the default reads
+    /// them in parallel one by one (a database store asks for them together).
+    fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
+        runs.par_iter().map(|m| self.load(m)).collect()
+    }
+    /// Hands several runs' rows to their sinks (one per run, in the order given), one
+    /// result per run; the default scans them in parallel one by one (a database store asks
+    /// for them together).
+    fn scan_batch(
+        &self,
+        runs: &[&RunMeta],
+        sinks: &mut [&mut (dyn Sink + Send)],
+    ) -> Vec<Result<(), IngestError>> {
+        runs.par_iter()
+            .zip(sinks.par_iter_mut())
+            .map(|(m, s)| self.scan(m, &mut **s))
+            .collect()
+    }
     /// Stores a snapshot under a given id (a copy from another store keeps its ids), where
     /// the store can; the folder store names its files by their content and ignores `id`.
     fn save_as(&self, snapshot: &Snapshot, _id: &str) -> Result<SaveOutcome, StoreError> {
@@ -193,21 +211,17 @@ pub fn load_many<S: Store + ?Sized>(
     store: &S,
     runs: &[&RunMeta],
 ) -> (Vec<Stored>, Vec<IngestError>) {
-    let read: Vec<Result<Stored, IngestError>> = runs
-        .par_iter()
-        .map(|m| {
-            store.load(m).map(|snapshot| Stored {
-                id: m.id.clone(),
-                snapshot,
-            })
-        })
-        .collect();
-    let mut ok = Vec::with_capacity(read.len());
+    let mut ok = Vec::with_capacity(runs.len());
     let mut failures = Vec::new();
-    for r in read {
-        match r {
-            Ok(s) => ok.push(s),
-            Err(e) => failures.push(e),
+    for chunk in runs.chunks(STREAM_CHUNK) {
+        for (m, r) in chunk.iter().zip(store.load_batch(chunk)) {
+            match r {
+                Ok(snapshot) => ok.push(Stored {
+                    id: m.id.clone(),
+                    snapshot,
+                }),
+                Err(e) => failures.push(e),
+            }
         }
     }
     (ok, failures)
@@ -230,16 +244,17 @@ where
 {
     let mut failures = Vec::new();
     for chunk in runs.chunks(STREAM_CHUNK) {
-        let parts: Vec<Result<T, IngestError>> = chunk
-            .par_iter()
-            .map(|m| {
-                let mut sink = make(m);
-                store.scan(m, &mut sink).map(|()| sink)
-            })
-            .collect();
-        for (m, p) in chunk.iter().zip(parts) {
-            match p {
-                Ok(sink) => take(m, sink),
+        let mut sinks: Vec<T> = chunk.iter().map(|m| make(m)).collect();
+        let results = {
+            let mut refs: Vec<&mut (dyn Sink + Send)> = sinks
+                .iter_mut()
+                .map(|s| s as &mut (dyn Sink + Send))
+                .collect();
+            store.scan_batch(chunk, &mut refs)
+        };
+        for ((m, sink), r) in chunk.iter().zip(sinks).zip(results) {
+            match r {
+                Ok(()) => take(m, sink),
                 Err(e) => failures.push(e),
             }
         }
