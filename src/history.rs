@@ -222,7 +222,8 @@ pub struct RawColumn {
 }
 
 impl RawColumn {
-    fn add(&mut self, id: &str, code: Code) {
+    /// Adds the next test of the run.
+    pub fn add(&mut self, id: &str, code: Code) {
         self.text.push_str(id);
         self.ends.push(self.text.len() as u32);
         self.codes.push(code);

@@ -550,13 +550,58 @@ fn a_server_stopped_during_use_is_a_clear_error() {
     for i in 0..3 {
         assert!(record_commit(&store, i).status.success());
     }
+    let head = head_snapshot(dir.path(), 3);
+    // Killed while a compare waits for its answer: the server is frozen (SIGSTOP) so that
+    // the compare is surely mid-request, then killed.
+    let pid = std::fs::read_to_string(data.join("server.pid"))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let compare = Command::new(assert_cmd::cargo::cargo_bin!("regdiff"))
+        .args([
+            "--store", &store, "compare", "--base", "main", "--head", &head,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = compare.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&store), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "a report was written: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    eprintln!("server killed during a compare: {}", err.trim());
+    // Stopped before: the same.
     let stop = Command::new(&script)
         .arg("stop")
         .arg(&data)
         .status()
         .unwrap();
     assert!(stop.success());
-    let head = head_snapshot(dir.path(), 3);
     let out = regdiff(&store, &["compare", "--base", "main", "--head", &head]);
     assert_eq!(
         out.status.code(),

@@ -30,13 +30,16 @@ use serde::{Deserialize, Serialize};
 use super::fs::{fnv1a64, snapshot_id};
 use super::{Catalog, CheckReport, RunMeta, SaveOutcome, Store, chronological};
 use crate::error::{IngestError, StoreError};
+use crate::history::{Code, History, MetricRun, RawColumn};
 use crate::ingest::snapshot_lines::{self, Counts, Header, Sink, TestsWanted};
-use crate::model::{Snapshot, Status};
+use crate::model::{Metric, Snapshot, Status};
 
 /// The schema version this regdiff writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
 const SCHEMA_SQL: &str = include_str!("../../sql/clickhouse/v1.sql");
 
+/// Runs whose test columns one aggregating query asks for (the query names each).
+const OUTCOME_CHUNK: usize = 250;
 /// Rows per insert request.
 const INSERT_BATCH: usize = 100_000;
 /// Tries of a request whose connection was refused or reset before anything was sent.
@@ -273,7 +276,7 @@ fn unix_secs() -> u64 {
 }
 
 /// A write id, unique per save: the time in seconds in the high bits (so that the age of an
-/// unfinished write can be told), 24 bits of a hash of the time in nanoseconds, the process
+/// unfinished write can be told), 32 bits of a hash of the time in nanoseconds, the process
 /// and a counter below.
 fn write_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -283,8 +286,8 @@ fn write_id() -> u64 {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let low = fnv1a64(format!("{nanos}-{}-{n}", std::process::id()).as_bytes()) & 0xFF_FFFF;
-    (unix_secs() << 24) | low
+    let low = fnv1a64(format!("{nanos}-{}-{n}", std::process::id()).as_bytes()) & 0xFFFF_FFFF;
+    (unix_secs() << 32) | low
 }
 
 impl ClickHouseStore {
@@ -446,7 +449,9 @@ impl ClickHouseStore {
         sql: &str,
         mut f: impl FnMut(&str) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
         let resp = self.request(sql, None)?;
+        let first = started.elapsed();
         let mut r = BufReader::with_capacity(1 << 16, resp);
         let mut line = String::new();
         loop {
@@ -455,6 +460,14 @@ impl ClickHouseStore {
                 .read_line(&mut line)
                 .map_err(|e| self.err(format!("the answer broke off: {e}")))?;
             if n == 0 {
+                // REGDIFF_SQL_LOG=1: each query, its time to the first byte and in all.
+                if std::env::var_os("REGDIFF_SQL_LOG").is_some() {
+                    eprintln!(
+                        "[{first:?} to the answer, {:?} in all] {}",
+                        started.elapsed(),
+                        &sql[..sql.len().min(120)]
+                    );
+                }
                 return Ok(());
             }
             f(line.trim_end_matches('\n'))?;
@@ -806,6 +819,62 @@ impl Store for ClickHouseStore {
             .collect()
     }
 
+    fn history(&self, runs: &[&RunMeta], tick: &(dyn Fn() + Sync)) -> (History, Vec<IngestError>) {
+        /// A run's metrics alone.
+        #[derive(Default)]
+        struct MetricsOnly(Vec<Metric>);
+        impl Sink for MetricsOnly {
+            fn test(&mut self, _row: snapshot_lines::TestRow<'_>) {}
+            fn metric(&mut self, metric: Metric) {
+                self.0.push(metric);
+            }
+            fn tests_wanted(&self) -> TestsWanted<'_> {
+                TestsWanted::None
+            }
+        }
+        let mut metrics: std::collections::HashMap<String, Vec<Metric>> =
+            std::collections::HashMap::new();
+        let mut failures = super::stream(
+            self,
+            runs,
+            |_| {
+                tick();
+                MetricsOnly::default()
+            },
+            |m, s| {
+                metrics.insert(m.id.clone(), s.0);
+            },
+        );
+        // Each chunk's columns go into the matrix as they come, in run order: a run's
+        // column is one byte a test there, not its ids.
+        let mut history = History::default();
+        for chunk in runs.chunks(OUTCOME_CHUNK) {
+            match self.outcome_columns(chunk) {
+                Ok(cols) => {
+                    for (m, col) in chunk.iter().zip(cols) {
+                        if let Some(ms) = metrics.remove(&m.id) {
+                            history.runs.push(MetricRun {
+                                id: m.id.clone(),
+                                run: m.run.clone(),
+                                env: m.env.clone(),
+                                metrics: ms,
+                            });
+                            history.tests.push(Some(col));
+                        }
+                    }
+                }
+                Err(e) => failures.extend(
+                    self.batch_failed(chunk, &e)
+                        .into_iter()
+                        .zip(chunk)
+                        .filter(|(_, m)| metrics.contains_key(&m.id))
+                        .map(|(f, _)| f),
+                ),
+            }
+        }
+        (history, failures)
+    }
+
     fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError> {
         if sink.outcomes_only() {
             let sql = format!(
@@ -912,7 +981,7 @@ impl Store for ClickHouseStore {
         let orphans: Vec<_> = self
             .orphans()?
             .into_iter()
-            .filter(|o| now.saturating_sub(o.1 >> 24) >= older_than)
+            .filter(|o| now.saturating_sub(o.1 >> 32) >= older_than)
             .collect();
         for o in &orphans {
             self.delete_write(&o.0, o.1, false)?;
@@ -1154,20 +1223,31 @@ impl ClickHouseStore {
         struct Head {
             id: String,
             header: String,
+            #[serde(default)]
             contexts: String,
+            #[serde(default)]
             tail: String,
+            #[serde(default)]
             end_line: String,
         }
-        let keys: Vec<String> = runs
-            .iter()
-            .map(|m| format!("({}, {})", lit(&m.id), m.token))
-            .collect();
+        // Only what is asked for: a run's contexts (suite, class, file) are needed by its
+        // test rows alone, its tail and end line by a whole run alone.
+        let mut columns = String::from("id, header");
+        if what.iter().any(|w| !matches!(w.tests, TestsWanted::None)) {
+            columns.push_str(", contexts");
+        }
+        if what.iter().any(|w| w.whole) {
+            columns.push_str(", tail, end_line");
+        }
+        // The runs table is keyed like the others, with `id` for `run_id`.
+        let cond = self
+            .batch_where(runs)
+            .replace("(run_id, write_id)", "(id, write_id)");
         let mut heads: std::collections::HashMap<String, Head> = std::collections::HashMap::new();
         self.lines(
             &format!(
-                "SELECT id, header, contexts, tail, end_line FROM {db}.runs WHERE (id, write_id) IN ({k}) FORMAT JSONEachRow",
+                "SELECT {columns} FROM {db}.runs WHERE {cond} FORMAT JSONEachRow",
                 db = self.db,
-                k = keys.join(",")
             ),
             |l| {
                 let h: Head = serde_json::from_str(l)
@@ -1177,14 +1257,19 @@ impl ClickHouseStore {
             },
         )?;
         let mut bufs: Vec<Vec<u8>> = Vec::with_capacity(runs.len());
-        for m in runs {
+        for (m, w) in runs.iter().zip(what) {
             let h = heads.get(&m.id).ok_or_else(|| {
                 self.err(format!(
                     "run {} is no longer in the store (removed since it was listed)",
                     m.id
                 ))
             })?;
-            let mut b = Vec::with_capacity(m.counts.tests as usize * 80 + 1024);
+            let rows = if matches!(w.tests, TestsWanted::All) {
+                m.counts.tests as usize
+            } else {
+                0
+            };
+            let mut b = Vec::with_capacity(rows * 80 + h.header.len() + h.contexts.len() + 1);
             b.extend_from_slice(h.header.as_bytes());
             b.push(b'\n');
             b.extend_from_slice(h.contexts.as_bytes());
@@ -1272,6 +1357,92 @@ impl ClickHouseStore {
             }
             Ok(())
         })
+    }
+
+    /// The test column of each of `runs` (at most a few hundred: the query names them),
+    /// aggregated in the server: one row per test with the runs it ran in, its row number
+    /// there and its outcome, so that each id crosses the wire once rather than once a run.
+    fn outcome_columns(&self, runs: &[&RunMeta]) -> Result<Vec<RawColumn>, StoreError> {
+        // Each row's run by its write id, through a hash lookup (`transform`); by its id
+        // string (`indexOf`, a scan of the list per row) only when two runs share a write id.
+        let tokens: Vec<u64> = runs.iter().map(|m| m.token).collect();
+        let distinct: HashSet<u64> = tokens.iter().copied().collect();
+        let idx =
+            if distinct.len() == tokens.len() && tokens.iter().all(|t| *t > u64::from(u32::MAX)) {
+                let from: Vec<String> = tokens.iter().map(u64::to_string).collect();
+                let to: Vec<String> = (1..=runs.len()).map(|i| i.to_string()).collect();
+                format!(
+                    "transform(write_id, [{}], [{}], 0)",
+                    from.join(","),
+                    to.join(",")
+                )
+            } else {
+                let names: Vec<String> = runs.iter().map(|m| lit(&m.id)).collect();
+                format!("indexOf([{}], run_id)", names.join(","))
+            };
+        let sql = format!(
+            "SELECT id, groupArray(idx), groupArray(seq), groupArray(code) FROM (SELECT id, {idx} AS idx, seq, toUInt8(CAST(status AS Int8) * 2 + mixed) AS code FROM {db}.test_results WHERE {w}) GROUP BY id FORMAT TabSeparated",
+            db = self.db,
+            w = self.batch_where(runs)
+        );
+        let mut ids: Vec<String> = Vec::new();
+        // Per run: (row number, test, code).
+        let mut per_run: Vec<Vec<(u32, u32, u8)>> = vec![Vec::new(); runs.len()];
+        let nums = |text: &str| -> Result<Vec<u64>, StoreError> {
+            let inner = text
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .ok_or_else(|| self.err(format!("unexpected answer: `{text}` is not an array")))?;
+            if inner.is_empty() {
+                return Ok(Vec::new());
+            }
+            inner
+                .split(',')
+                .map(|x| {
+                    x.parse()
+                        .map_err(|_| self.err(format!("unexpected answer: `{x}` in an array")))
+                })
+                .collect()
+        };
+        self.lines(&sql, |l| {
+            let mut f = l.rsplitn(4, '\t');
+            let (Some(codes), Some(seqs), Some(idxs), Some(id)) =
+                (f.next(), f.next(), f.next(), f.next())
+            else {
+                return Err(self.err("unexpected answer: a short test row"));
+            };
+            let (codes, seqs, idxs) = (nums(codes)?, nums(seqs)?, nums(idxs)?);
+            if codes.len() != seqs.len() || codes.len() != idxs.len() {
+                return Err(self.err("unexpected answer: arrays of different lengths"));
+            }
+            let t = ids.len() as u32;
+            ids.push(unescape_tsv(id));
+            for ((c, s), i) in codes.into_iter().zip(seqs).zip(idxs) {
+                let run = (i as usize)
+                    .checked_sub(1)
+                    .filter(|r| *r < runs.len())
+                    .ok_or_else(|| self.err("unexpected answer: a row of a run not asked for"))?;
+                per_run[run].push((s as u32, t, c as u8));
+            }
+            Ok(())
+        })?;
+        Ok(per_run
+            .into_iter()
+            .map(|mut rows| {
+                rows.sort_unstable_by_key(|r| r.0);
+                let mut col = RawColumn::default();
+                for (_, t, c) in rows {
+                    let status = match c / 2 {
+                        1 => Status::Passed,
+                        2 => Status::Failed,
+                        3 => Status::Errored,
+                        _ => Status::Skipped,
+                    };
+                    col.add(&ids[t as usize], Code::new(status, c % 2 == 1));
+                }
+                col
+            })
+            .collect())
     }
 
     fn batch_failed(&self, runs: &[&RunMeta], e: &StoreError) -> Vec<IngestError> {

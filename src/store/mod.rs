@@ -145,6 +145,12 @@ pub trait Store: Sync {
             .map(|(m, s)| self.scan(m, &mut **s))
             .collect()
     }
+    /// A branch's history for the trend analysis: every run's metrics and every test's
+    /// outcome, runs that cannot be read left out (and returned). The default streams each
+    /// run's rows; a database store aggregates in the server.
+    fn history(&self, runs: &[&RunMeta], tick: &(dyn Fn() + Sync)) -> (History, Vec<IngestError>) {
+        history_streamed(self, runs, tick)
+    }
     /// Stores a snapshot under a given id (a copy from another store keeps its ids), where
     /// the store can; the folder store names its files by their content and ignores `id`.
     fn save_as(&self, snapshot: &Snapshot, _id: &str) -> Result<SaveOutcome, StoreError> {
@@ -262,9 +268,18 @@ where
     failures
 }
 
-/// A branch's history for the trend analysis: every run's metrics and every test's outcome,
-/// streamed (see [`stream`]). `tick` is called once per run read, from any thread.
+/// A branch's history for the trend analysis: every run's metrics and every test's outcome
+/// (see [`Store::history`]). `tick` is called once per run read, from any thread.
 pub fn history<S: Store + ?Sized>(
+    store: &S,
+    runs: &[&RunMeta],
+    tick: &(dyn Fn() + Sync),
+) -> (History, Vec<IngestError>) {
+    store.history(runs, tick)
+}
+
+/// [`Store::history`] by streaming every run's rows (see [`stream`]).
+pub fn history_streamed<S: Store + ?Sized>(
     store: &S,
     runs: &[&RunMeta],
     tick: &(dyn Fn() + Sync),
