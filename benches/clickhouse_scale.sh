@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The ClickHouse store at scale (issue 11), beside the folder store: record 1,000 runs x
 # 10,000 tests (10 M test rows) into a throwaway server with `regdiff store copy`, then time
-# the same questions on both stores (`/usr/bin/time`, 3 runs each; the median is the middle
-# line). Not part of CI: it writes about 1.5 GB to a temporary folder.
+# the same questions on both stores (`/usr/bin/time`, 5 runs each, alternately). Not part of CI: it writes about 1.5 GB to a temporary folder.
 #
 #   benches/clickhouse_scale.sh [WORK_DIR]
 set -euo pipefail
@@ -29,16 +28,19 @@ for t in runs test_results metrics; do q "OPTIMIZE TABLE scale.$t FINAL" > /dev/
 echo "OPTIMIZE FINAL: $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s; parts: $(q "SELECT table, count() FROM system.parts WHERE database = 'scale' AND active GROUP BY table ORDER BY table" | tr '\n\t' '; ')"
 du -sh "$work/ch/data" | sed 's/^/server data: /'
 echo "compressed / uncompressed bytes: $(q "SELECT formatReadableSize(sum(data_compressed_bytes)), formatReadableSize(sum(data_uncompressed_bytes)) FROM system.parts WHERE database = 'scale' AND active")"
+# Each question is asked of both stores alternately, 5 times: this machine's kernel time
+# jumps now and then, and timing one store after the other would blame it on a store.
 measure() {
-    echo "== $*"
-    for _ in 1 2 3; do
-        /usr/bin/time -f "%e s wall, %U s user, %S s system, %M KB peak" "$bin" "$@" > /dev/null
-    done
+    echo "== $* (ClickHouse, then the folder store, alternately)"
+    for _ in 1 2 3 4 5; do
+        for store in "$ch" "$fs"; do
+            /usr/bin/time -f "$( [ "$store" = "$ch" ] && echo clickhouse || echo folder ): %e s wall, %U s user, %S s system, %M KB peak" \
+                "$bin" --store "$store" "$@" > /dev/null
+        done
+    done 2>&1 | sort
 }
-for store in "$ch" "$fs"; do
-    measure list --store "$store"
-    measure compare --store "$store" --base main --head "$head" --format json
-    measure compare --store "$store" --base 'main[20]' --head "$head" --format json
-    measure trend --store "$store" --branch main --format json
-    measure flaky --store "$store" --branch main --last 100
-done
+measure list
+measure compare --base main --head "$head" --format json
+measure compare --base 'main[20]' --head "$head" --format json
+measure trend --branch main --format json
+measure flaky --branch main --last 100
