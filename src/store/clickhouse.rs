@@ -1387,37 +1387,44 @@ impl ClickHouseStore {
         );
         let mut ids: Vec<String> = Vec::new();
         // Per run: (row number, test, code).
-        let mut per_run: Vec<Vec<(u32, u32, u8)>> = vec![Vec::new(); runs.len()];
-        let nums = |text: &str| -> Result<Vec<u64>, StoreError> {
+        let mut per_run: Vec<Vec<(u32, u32, u8)>> = runs
+            .iter()
+            .map(|m| Vec::with_capacity(m.counts.tests as usize))
+            .collect();
+        let nums = |text: &str, out: &mut Vec<u64>| -> Result<(), StoreError> {
+            out.clear();
             let inner = text
                 .strip_prefix('[')
                 .and_then(|t| t.strip_suffix(']'))
                 .ok_or_else(|| self.err(format!("unexpected answer: `{text}` is not an array")))?;
             if inner.is_empty() {
-                return Ok(Vec::new());
+                return Ok(());
             }
-            inner
-                .split(',')
-                .map(|x| {
+            for x in inner.split(',') {
+                out.push(
                     x.parse()
-                        .map_err(|_| self.err(format!("unexpected answer: `{x}` in an array")))
-                })
-                .collect()
+                        .map_err(|_| self.err(format!("unexpected answer: `{x}` in an array")))?,
+                );
+            }
+            Ok(())
         };
+        let (mut codes, mut seqs, mut idxs) = (Vec::new(), Vec::new(), Vec::new());
         self.lines(&sql, |l| {
             let mut f = l.rsplitn(4, '\t');
-            let (Some(codes), Some(seqs), Some(idxs), Some(id)) =
+            let (Some(c_text), Some(s_text), Some(i_text), Some(id)) =
                 (f.next(), f.next(), f.next(), f.next())
             else {
                 return Err(self.err("unexpected answer: a short test row"));
             };
-            let (codes, seqs, idxs) = (nums(codes)?, nums(seqs)?, nums(idxs)?);
+            nums(c_text, &mut codes)?;
+            nums(s_text, &mut seqs)?;
+            nums(i_text, &mut idxs)?;
             if codes.len() != seqs.len() || codes.len() != idxs.len() {
                 return Err(self.err("unexpected answer: arrays of different lengths"));
             }
             let t = ids.len() as u32;
             ids.push(unescape_tsv(id));
-            for ((c, s), i) in codes.into_iter().zip(seqs).zip(idxs) {
+            for ((&c, &s), &i) in codes.iter().zip(&seqs).zip(&idxs) {
                 let run = (i as usize)
                     .checked_sub(1)
                     .filter(|r| *r < runs.len())
