@@ -44,47 +44,75 @@ pub fn looks_like_criterion(dir: &Path) -> bool {
 /// Whether `path` (a file named `benchmark.json`) is criterion's benchmark description, by its
 /// content: Google Benchmark also writes files of that name, and a folder holding one is not a
 /// criterion folder.
-fn is_criterion_meta(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(4096);
-    let ok = std::fs::File::open(path)
-        .and_then(|f| f.take(4096).read_to_end(&mut head))
-        .is_ok();
-    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    ok && (has(b"\"group_id\"") || has(b"\"full_id\""))
+fn is_criterion_meta(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    has(b"\"group_id\"") || has(b"\"full_id\"")
 }
 
 /// Collects the benchmark folders below `dir` (at most `depth` levels down) into `out`,
 /// stopping once it holds `limit`; folders with measurements (`sample.json`) but no
-/// `benchmark.json` go to `orphans`.
+/// `benchmark.json` go to `orphans`. Each folder is listed once and its entries' types come
+/// with the listing (no `stat` per file); subfolders are walked in parallel when the whole
+/// tree is wanted, and the results keep the sorted order whatever the threads.
 fn find_benchmark_dirs(
     dir: &Path,
     depth: usize,
     limit: usize,
-    out: &mut Vec<PathBuf>,
+    out: &mut Vec<(PathBuf, Vec<u8>)>,
     orphans: &mut Vec<PathBuf>,
 ) -> std::io::Result<()> {
-    let meta = dir.join("benchmark.json");
-    if meta.is_file() && is_criterion_meta(&meta) {
-        out.push(dir.to_path_buf());
-        return Ok(());
+    use rayon::prelude::*;
+    let mut files: Vec<std::ffi::OsString> = Vec::new();
+    let mut subdirs: Vec<PathBuf> = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let Ok(e) = e else { continue };
+        let is_dir = match e.file_type() {
+            Ok(t) if t.is_symlink() => e.path().is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => false,
+        };
+        if is_dir {
+            subdirs.push(e.path());
+        } else {
+            files.push(e.file_name());
+        }
     }
-    if !meta.exists() && dir.join("sample.json").is_file() {
+    let has = |name: &str| files.iter().any(|f| f == name);
+    if has("benchmark.json") {
+        // Read once: the reader parses these bytes.
+        if let Ok(bytes) = std::fs::read(dir.join("benchmark.json"))
+            && is_criterion_meta(&bytes)
+        {
+            out.push((dir.to_path_buf(), bytes));
+            return Ok(());
+        }
+    } else if has("sample.json") {
         orphans.push(dir.to_path_buf());
     }
     if depth == 0 {
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    entries.sort();
-    for e in entries {
-        // criterion's HTML report folders hold no measurements.
-        if e.file_name().is_some_and(|n| n == "report") {
-            continue;
+    subdirs.sort();
+    // criterion's HTML report folders hold no measurements.
+    subdirs.retain(|e| e.file_name().is_none_or(|n| n != "report"));
+    if limit == usize::MAX {
+        type Found = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
+        let found: Vec<std::io::Result<Found>> = subdirs
+            .par_iter()
+            .map(|e| {
+                let (mut o, mut orph) = (Vec::new(), Vec::new());
+                find_benchmark_dirs(e, depth - 1, limit, &mut o, &mut orph).map(|()| (o, orph))
+            })
+            .collect();
+        for f in found {
+            let (o, orph) = f?;
+            out.extend(o);
+            orphans.extend(orph);
         }
+        return Ok(());
+    }
+    for e in subdirs {
         find_benchmark_dirs(&e, depth - 1, limit, out, orphans)?;
         if out.len() >= limit {
             break;
@@ -113,11 +141,22 @@ pub fn read_folder(
     // (its parent is the benchmark's directory) or a copied-out benchmark folder.
     let mut by_baseline: BTreeMap<String, Vec<(PathBuf, CBenchmark)>> = BTreeMap::new();
     let mut copied: Vec<(PathBuf, CBenchmark)> = Vec::new();
-    for d in found {
-        let file = d.join("benchmark.json");
-        let bytes = std::fs::read(&file).map_err(|e| IngestError::io(&file, e))?;
-        let b: CBenchmark = serde_json::from_slice(&bytes)
-            .map_err(|e| IngestError::json(file.clone(), &e, "not a criterion benchmark.json"))?;
+    // benchmark.json files are read in parallel, then classified in order.
+    let described: Vec<Result<(PathBuf, CBenchmark), IngestError>> = {
+        use rayon::prelude::*;
+        found
+            .into_par_iter()
+            .map(|(d, bytes)| {
+                let file = d.join("benchmark.json");
+                let b: CBenchmark = serde_json::from_slice(&bytes).map_err(|e| {
+                    IngestError::json(file.clone(), &e, "not a criterion benchmark.json")
+                })?;
+                Ok((d, b))
+            })
+            .collect()
+    };
+    for r in described {
+        let (d, b) = r?;
         let dir_name = b
             .directory_name
             .clone()
@@ -177,54 +216,80 @@ pub fn read_folder(
         ));
     }
     let source = dir.display().to_string();
-    let mut read = 0;
-    for (d, b) in chosen {
-        let sample_path = d.join("sample.json");
-        if !sample_path.is_file() {
-            builder.warnings.push(format!(
-                "{}: benchmark `{}` has no sample.json; it is left out",
-                d.display(),
-                b.full_id
-            ));
-            continue;
-        }
-        let bytes = std::fs::read(&sample_path).map_err(|e| IngestError::io(&sample_path, e))?;
-        let s: CSample = serde_json::from_slice(&bytes).map_err(|e| {
-            IngestError::json(sample_path.clone(), &e, "not a criterion sample.json")
-        })?;
-        if s.iters.len() != s.times.len() {
-            return Err(IngestError::unusable(
-                &sample_path,
-                format!(
-                    "`iters` has {} values and `times` {}; they must pair up",
-                    s.iters.len(),
-                    s.times.len()
-                ),
-            ));
-        }
-        let mut samples = Vec::with_capacity(s.times.len());
-        for (i, (t, n)) in s.times.iter().zip(&s.iters).enumerate() {
-            if !(t.is_finite() && *t > 0.0 && n.is_finite() && *n > 0.0) {
-                return Err(IngestError::unusable(
-                    &sample_path,
-                    format!(
-                        "sample {i} of `{}`: time {t} ns over {n} iterations is not a positive measurement",
+    // sample.json files are read and checked in parallel; their metrics, warnings and the
+    // first error (in the folders' order) are then taken in order.
+    enum Read {
+        Metric(Box<Metric>),
+        Warning(String),
+    }
+    let reads: Vec<Result<Read, IngestError>> = {
+        use rayon::prelude::*;
+        chosen
+            .into_par_iter()
+            .map(|(d, b)| -> Result<Read, IngestError> {
+                let sample_path = d.join("sample.json");
+                let bytes = match std::fs::read(&sample_path) {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Ok(Read::Warning(format!(
+                            "{}: benchmark `{}` has no sample.json; it is left out",
+                            d.display(),
+                            b.full_id
+                        )));
+                    }
+                    Err(e) => return Err(IngestError::io(&sample_path, e)),
+                };
+                let s: CSample = serde_json::from_slice(&bytes).map_err(|e| {
+                    IngestError::json(sample_path.clone(), &e, "not a criterion sample.json")
+                })?;
+                if s.iters.len() != s.times.len() {
+                    return Err(IngestError::unusable(
+                        &sample_path,
+                        format!(
+                            "`iters` has {} values and `times` {}; they must pair up",
+                            s.iters.len(),
+                            s.times.len()
+                        ),
+                    ));
+                }
+                let mut samples = Vec::with_capacity(s.times.len());
+                for (i, (t, n)) in s.times.iter().zip(&s.iters).enumerate() {
+                    if !(t.is_finite() && *t > 0.0 && n.is_finite() && *n > 0.0) {
+                        return Err(IngestError::unusable(
+                            &sample_path,
+                            format!(
+                                "sample {i} of `{}`: time {t} ns over {n} iterations is not a positive measurement",
+                                b.full_id
+                            ),
+                        ));
+                    }
+                    samples.push(t / n / 1e9);
+                }
+                if samples.is_empty() {
+                    return Ok(Read::Warning(format!(
+                        "{}: benchmark `{}` has no samples; it is left out",
+                        sample_path.display(),
                         b.full_id
-                    ),
-                ));
+                    )));
+                }
+                Ok(Read::Metric(Box::new(Metric::new(
+                    b.full_id,
+                    "s",
+                    Better::Lower,
+                    samples,
+                ))))
+            })
+            .collect()
+    };
+    let mut read = 0;
+    for r in reads {
+        match r? {
+            Read::Metric(m) => {
+                builder.add_metric(*m, &source);
+                read += 1;
             }
-            samples.push(t / n / 1e9);
+            Read::Warning(w) => builder.warnings.push(w),
         }
-        if samples.is_empty() {
-            builder.warnings.push(format!(
-                "{}: benchmark `{}` has no samples; it is left out",
-                sample_path.display(),
-                b.full_id
-            ));
-            continue;
-        }
-        builder.add_metric(Metric::new(b.full_id, "s", Better::Lower, samples), &source);
-        read += 1;
     }
     if read == 0 {
         return Err(IngestError::unusable(
