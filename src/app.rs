@@ -208,7 +208,7 @@ impl<'s> LazyStore<'s> {
             let catalog = self
                 .store
                 .catalog()
-                .with_context(|| format!("cannot read the store {}", self.store.describe()))?;
+                .map_err(|e| store_error(self.store, e))?;
             self.catalog = Some(catalog);
         }
         Ok(self.catalog.as_ref().expect("read above"))
@@ -982,6 +982,16 @@ fn store_command(cmd: &StoreCommand, store: &dyn Store, io: &mut Io<'_>) -> Resu
     }
 }
 
+/// A store that cannot be read, named once: a server's error already names its URL.
+fn store_error(store: &dyn Store, e: crate::error::StoreError) -> anyhow::Error {
+    let name = store.describe();
+    if e.to_string().contains(&name) {
+        anyhow::Error::new(e).context("cannot read the store")
+    } else {
+        anyhow::Error::new(e).context(format!("cannot read the store {name}"))
+    }
+}
+
 /// `regdiff store copy`: every run of one store into another, in parallel, ids kept.
 fn store_copy(from: &str, to: &str, branch: Option<&str>, io: &mut Io<'_>) -> Result<ExitStatus> {
     use rayon::prelude::*;
@@ -992,7 +1002,7 @@ fn store_copy(from: &str, to: &str, branch: Option<&str>, io: &mut Io<'_>) -> Re
     let target = crate::store::open(to)?;
     let catalog = source
         .catalog()
-        .with_context(|| format!("cannot read the store {}", source.describe()))?;
+        .map_err(|e| store_error(source.as_ref(), e))?;
     let runs: Vec<&RunMeta> = catalog
         .runs
         .iter()

@@ -53,7 +53,7 @@ fn history_runs<'a>(
 fn load(store: &dyn Store, branch: &str, last: Option<usize>, io: &mut Io<'_>) -> Result<History> {
     let catalog = store
         .catalog()
-        .with_context(|| format!("cannot read the store {}", store.describe()))?;
+        .map_err(|e| super::store_error(store, e))?;
     if let Some(w) = catalog.stale_warning() {
         writeln!(io.stderr, "warning: {w}")?;
     }
