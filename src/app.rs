@@ -1067,6 +1067,10 @@ fn list(args: &ListArgs, store: &dyn Store, io: &mut Io<'_>) -> Result<ExitStatu
     if let Some(w) = loaded.stale_warning() {
         writeln!(io.stderr, "warning: {w}")?;
     }
+    if loaded.runs.is_empty() && loaded.failures.is_empty() {
+        // An empty table alone does not tell a mistyped --store from an empty store.
+        writeln!(io.stderr, "{}: no stored runs", store.describe())?;
+    }
     let rows: Vec<&RunMeta> = loaded
         .runs
         .iter()

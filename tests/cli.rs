@@ -760,3 +760,14 @@ fn id_map_matches_tests_whose_names_embed_random_values() {
             "[[id_map]] #1: `[` is not a valid regular expression",
         ));
 }
+
+#[test]
+fn list_of_a_store_without_runs_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    regdiff(d.path())
+        .args(["list", "--store"])
+        .arg(d.path().join("no-such-store"))
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("no-such-store/: no stored runs"));
+}

@@ -51,9 +51,7 @@ fn history_runs<'a>(
 /// The branch's history, streamed from the store with a progress bar on a terminal (hidden
 /// elsewhere); unreadable runs are reported and left out.
 fn load(store: &dyn Store, branch: &str, last: Option<usize>, io: &mut Io<'_>) -> Result<History> {
-    let catalog = store
-        .catalog()
-        .map_err(|e| super::store_error(store, e))?;
+    let catalog = store.catalog().map_err(|e| super::store_error(store, e))?;
     if let Some(w) = catalog.stale_warning() {
         writeln!(io.stderr, "warning: {w}")?;
     }
