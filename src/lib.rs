@@ -32,6 +32,7 @@ pub mod ingest;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod signature;
 pub mod stats;
 pub mod store;
 pub mod trend;

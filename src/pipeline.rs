@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::align::{Run, align_tests};
 use crate::attribute::rules::RuleSet;
-use crate::attribute::signature::signature;
+use crate::signature::signature;
 use crate::attribute::{Context, MassTable, attribute, env_differences};
 use crate::classify::classify_test;
 use crate::classify::{pass_rate, run_fault};

@@ -19,7 +19,7 @@
 //! This module finds evidence; `classify` decides.
 
 pub mod rules;
-pub mod signature;
+pub use crate::signature;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 

@@ -1024,7 +1024,7 @@ impl ClickHouseStore {
             .iter()
             .map(|t| match t.attempts.last() {
                 Some(a) if t.status.is_failure() => (
-                    crate::attribute::signature::signature(a),
+                    crate::signature::signature(a),
                     a.message.clone().unwrap_or_default(),
                 ),
                 _ => (String::new(), String::new()),
