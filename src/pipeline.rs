@@ -13,7 +13,6 @@ use rayon::prelude::*;
 
 use crate::align::{Run, align_tests};
 use crate::attribute::rules::RuleSet;
-use crate::signature::signature;
 use crate::attribute::{Context, MassTable, attribute, env_differences};
 use crate::classify::classify_test;
 use crate::classify::{pass_rate, run_fault};
@@ -26,6 +25,7 @@ use crate::history::TestHistory;
 use crate::model::{Change, Summary, Verdict};
 use crate::report::diff::word_diff;
 use crate::report::{HistoryInfo, Item, REPORT_SCHEMA, Report, RuleHits, SideInfo, TestItem};
+use crate::signature::signature;
 
 /// What the base branch's stored runs before the base say, as the analysis asks it: test
 /// outcomes and failure signatures (evidence E3) and metric statistics (the history noise

@@ -962,9 +962,13 @@ impl Store for ClickHouseStore {
             }
             Ok(())
         })?;
-        for m in &catalog.runs {
-            if let Err(e) = self.load(m) {
-                problems.push(e.to_string());
+        // Every run read back whole and checked as a snapshot file is, 32 runs a batch.
+        let metas: Vec<&RunMeta> = catalog.runs.iter().collect();
+        for chunk in metas.chunks(32) {
+            for r in self.load_batch(chunk) {
+                if let Err(e) = r {
+                    problems.push(e.to_string());
+                }
             }
         }
         Ok(CheckReport {
