@@ -45,7 +45,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let catalog = store.catalog().unwrap();
             let runs: Vec<_> = catalog.runs.iter().collect();
-            let (history, failures) = regdiff::store::history(&store, &runs, &|| {});
+            let (history, failures) = store.history(&runs, &|| {});
             assert!(failures.is_empty());
             history.tests.tests()
         })

@@ -36,17 +36,6 @@ EOF
     exit 2
 }
 
-# Run a command as root: directly if we are root, via sudo if available.
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
-
 chromium_version() {
     # --version is fast and needs no display; it can still print dbus noise.
     timeout "$CHROMIUM_TIMEOUT" "$CHROMIUM" --version 2>/dev/null
@@ -57,25 +46,7 @@ cmd_install() {
         chromium_version || die "$CHROMIUM exists but --version failed"
         return 0
     fi
-    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install chromium by hand"
-
-    local apt_env=(env DEBIAN_FRONTEND=noninteractive)
-    # Only refresh the package lists if apt does not know a chromium candidate
-    # yet (fresh machines ship with empty lists).
-    local candidate
-    candidate="$(apt-cache policy chromium 2>/dev/null | awk '/Candidate:/ {print $2}')"
-    if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
-        echo "chromium-check: running apt-get update" >&2
-        as_root "${apt_env[@]}" apt-get update
-    fi
-    echo "chromium-check: installing chromium" >&2
-    if ! as_root "${apt_env[@]}" apt-get install -y --no-install-recommends chromium; then
-        # Stale package lists (404 on a superseded .deb): refresh and retry once.
-        echo "chromium-check: install failed; running apt-get update and retrying" >&2
-        as_root "${apt_env[@]}" apt-get update
-        as_root "${apt_env[@]}" apt-get install -y --no-install-recommends chromium
-    fi
-
+    "$(dirname "$0")/apt-install.sh" chromium
     [ -x "$CHROMIUM" ] || die "chromium installed but $CHROMIUM is still missing"
     chromium_version || die "$CHROMIUM --version failed after install"
 }

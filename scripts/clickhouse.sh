@@ -4,7 +4,8 @@
 # Usage:
 #   scripts/clickhouse.sh install
 #       Install Debian's clickhouse-server package when /usr/sbin/clickhouse-server is
-#       missing (apt-get, as root or through sudo). Quick and idempotent when installed.
+#       missing (scripts/apt-install.sh: apt-get, as root or through sudo). Quick and
+#       idempotent when installed.
 #
 #   scripts/clickhouse.sh start [DIR]
 #       Install when missing, then start a server on 127.0.0.1 with its data, logs and
@@ -31,32 +32,9 @@ die() {
     exit 1
 }
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
-
 cmd_install() {
     [ -x "$SERVER" ] && return 0
-    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install clickhouse-server by hand"
-    local apt_env=(env DEBIAN_FRONTEND=noninteractive)
-    local candidate
-    candidate="$(apt-cache policy clickhouse-server 2>/dev/null | awk '/Candidate:/ {print $2}')"
-    if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
-        echo "clickhouse.sh: running apt-get update" >&2
-        as_root "${apt_env[@]}" apt-get update >&2
-    fi
-    echo "clickhouse.sh: installing clickhouse-server" >&2
-    if ! as_root "${apt_env[@]}" apt-get install -y -q --no-install-recommends clickhouse-server >&2; then
-        echo "clickhouse.sh: install failed; running apt-get update and retrying" >&2
-        as_root "${apt_env[@]}" apt-get update >&2
-        as_root "${apt_env[@]}" apt-get install -y -q --no-install-recommends clickhouse-server >&2
-    fi
+    "$(dirname "$0")/apt-install.sh" clickhouse-server
     [ -x "$SERVER" ] || die "clickhouse-server installed but $SERVER is missing"
 }
 

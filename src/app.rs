@@ -1014,20 +1014,20 @@ fn store_copy(from: &str, to: &str, branch: Option<&str>, io: &mut Io<'_>) -> Re
         indicatif::ProgressStyle::with_template("copying {pos}/{len} runs {wide_bar} {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let results: Vec<Result<(bool, u64)>> = runs
-        .par_iter()
-        .map(|m| {
-            let snap = source
-                .load(m)
-                .map_err(|e| anyhow!("cannot read run {}: {e}", m.id))?;
+    // Read a batch at a time (one request per table for a database), saved in parallel.
+    let mut results: Vec<Result<(bool, u64)>> = Vec::with_capacity(runs.len());
+    for chunk in runs.chunks(32) {
+        let loaded = source.load_batch(chunk);
+        results.par_extend(chunk.par_iter().zip(loaded).map(|(m, snap)| {
+            let snap = snap.map_err(|e| anyhow!("cannot read run {}: {e}", m.id))?;
             let outcome = target.save_as(&snap, &m.id)?;
             bar.inc(1);
             Ok((
                 outcome.already_stored,
                 snap.tests.len() as u64 + snap.metrics.len() as u64,
             ))
-        })
-        .collect();
+        }));
+    }
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     let (mut copied, mut present, mut rows, mut failed) = (0u64, 0u64, 0u64, 0u64);

@@ -87,7 +87,8 @@ impl TestHistory {
     }
 }
 
-fn mixed(attempts: &[Attempt]) -> bool {
+/// Whether attempts within a run both failed and passed (a retry passed).
+pub fn mixed(attempts: &[Attempt]) -> bool {
     attempts.iter().any(|a| a.status.is_failure())
         && attempts.iter().any(|a| a.status == Status::Passed)
 }
@@ -263,14 +264,6 @@ impl Sink for RawColumn {
     fn wants_metrics(&self) -> bool {
         false
     }
-
-    fn outcomes_only(&self) -> bool {
-        true
-    }
-
-    fn outcome(&mut self, id: &str, status: Status, mixed: bool) {
-        self.add(id, Code::new(status, mixed));
-    }
 }
 
 impl TestMatrix {
@@ -373,14 +366,6 @@ impl Sink for RunRows {
 
     fn metric(&mut self, metric: Metric) {
         self.metrics.push(metric);
-    }
-
-    fn outcomes_only(&self) -> bool {
-        true
-    }
-
-    fn outcome(&mut self, id: &str, status: Status, mixed: bool) {
-        self.column.outcome(id, status, mixed);
     }
 }
 

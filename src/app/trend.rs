@@ -64,7 +64,7 @@ fn load(store: &dyn Store, branch: &str, last: Option<usize>, io: &mut Io<'_>) -
         indicatif::ProgressStyle::with_template("reading {pos}/{len} runs {wide_bar} {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let (history, failures) = crate::store::history(store, &runs, &|| bar.inc(1));
+    let (history, failures) = store.history(&runs, &|| bar.inc(1));
     bar.finish_and_clear();
     for f in &failures {
         writeln!(io.stderr, "warning: skipped an unreadable snapshot: {f}")?;

@@ -446,9 +446,9 @@ pub enum TestsWanted<'a> {
 
 /// What [`scan`] hands its rows to.
 ///
-/// A sink may say what it needs ([`Sink::tests_wanted`], [`Sink::wants_metrics`],
-/// [`Sink::outcomes_only`]): a store that can filter in place (a database) then sends only
-/// that. A store may always hand more; the sink ignores the rest.
+/// A sink may say what it needs ([`Sink::tests_wanted`], [`Sink::wants_metrics`]): a store
+/// that can filter in place (a database) then sends only that. A store may always hand more;
+/// the sink ignores the rest.
 pub trait Sink {
     /// One test.
     fn test(&mut self, row: TestRow<'_>);
@@ -464,13 +464,6 @@ pub trait Sink {
     fn wants_metrics(&self) -> bool {
         true
     }
-    /// Whether it reads only each test's id, status and whether a retry passed; a store may
-    /// then call [`Sink::outcome`] instead of [`Sink::test`].
-    fn outcomes_only(&self) -> bool {
-        false
-    }
-    /// A test's outcome alone (see [`Sink::outcomes_only`]).
-    fn outcome(&mut self, _id: &str, _status: Status, _mixed: bool) {}
 }
 
 /// The rows that describe the run rather than measure it.

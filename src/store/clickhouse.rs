@@ -7,9 +7,9 @@
 //! report from this store is the report from the folder store.
 //!
 //! Writes are atomic: rows first, the `runs` row last, readers only see runs listed there
-//! (see the SQL file). History questions are pushed down: a sink says which tests and fields
-//! it needs ([`Sink::tests_wanted`], [`Sink::outcomes_only`]) and only those rows cross the
-//! wire.
+//! (see the SQL file). History questions are pushed down: a sink says which tests it needs
+//! ([`Sink::tests_wanted`], [`Sink::wants_metrics`]) and only those rows cross the wire;
+//! `trend` and `flaky` have the server group each test's outcomes ([`Store::history`]).
 //!
 //! The client speaks ClickHouse's HTTP interface with `JSONEachRow` through `minreq`, a
 //! small blocking HTTP client without dependencies: regdiff's reads are few large requests,
@@ -32,7 +32,7 @@ use super::{Catalog, CheckReport, RunMeta, SaveOutcome, Store, chronological};
 use crate::error::{IngestError, StoreError};
 use crate::history::{Code, History, MetricRun, RawColumn};
 use crate::ingest::snapshot_lines::{self, Counts, Header, Sink, TestsWanted};
-use crate::model::{Metric, Snapshot, Status};
+use crate::model::{Better, Metric, Snapshot, Status};
 
 /// The schema version this regdiff writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -125,15 +125,6 @@ fn lit(s: &str) -> String {
     out
 }
 
-/// The part of a run read back from `runs` besides what the catalog keeps.
-#[derive(Deserialize)]
-struct RunParts {
-    header: String,
-    contexts: String,
-    tail: String,
-    end_line: String,
-}
-
 #[derive(Deserialize)]
 struct CatalogRow {
     id: String,
@@ -197,7 +188,7 @@ struct MetricRowOut<'a> {
     seq: u32,
     id: &'a str,
     unit: &'a str,
-    better: String,
+    better: Better,
     samples: u32,
     median: Option<f64>,
     row: &'a str,
@@ -250,16 +241,7 @@ fn split(encoded: &str) -> Parts<'_> {
 
 fn median(samples: &[f64]) -> Option<f64> {
     let mut v: Vec<f64> = samples.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
+    (!v.is_empty()).then(|| crate::stats::robust::median_select(&mut v))
 }
 
 fn millis(time: Option<&str>) -> i64 {
@@ -533,56 +515,6 @@ impl ClickHouseStore {
         Ok(())
     }
 
-    fn parts(&self, run: &RunMeta) -> Result<RunParts, StoreError> {
-        let sql = format!(
-            "SELECT header, contexts, tail, end_line FROM {db}.runs WHERE id = {id} AND write_id = {w} LIMIT 1 FORMAT JSONEachRow",
-            db = self.db,
-            id = lit(&run.id),
-            w = run.token
-        );
-        let text = self.text(&sql)?;
-        let line = text.lines().next().ok_or_else(|| {
-            self.err(format!(
-                "run {} is no longer in the store (removed since it was listed)",
-                run.id
-            ))
-        })?;
-        serde_json::from_str(line).map_err(|e| self.err(format!("unexpected answer: {e}")))
-    }
-
-    /// The lines of `table` for one run, in their order, filtered by `cond`.
-    fn rows(
-        &self,
-        table: &str,
-        run: &RunMeta,
-        cond: &str,
-        out: &mut Vec<u8>,
-    ) -> Result<(), StoreError> {
-        let sql = format!(
-            "SELECT row FROM {db}.{table} WHERE branch = {b} AND time_ms = {t} AND run_id = {id} AND write_id = {w}{cond} ORDER BY seq FORMAT TabSeparatedRaw",
-            db = self.db,
-            b = lit(run.run.branch.as_deref().unwrap_or("")),
-            t = millis(run.run.time.as_deref()),
-            id = lit(&run.id),
-            w = run.token
-        );
-        self.lines(&sql, |l| {
-            out.extend_from_slice(l.as_bytes());
-            out.push(b'\n');
-            Ok(())
-        })
-    }
-
-    fn where_run(&self, run: &RunMeta) -> String {
-        format!(
-            "branch = {b} AND time_ms = {t} AND run_id = {id} AND write_id = {w}",
-            b = lit(run.run.branch.as_deref().unwrap_or("")),
-            t = millis(run.run.time.as_deref()),
-            id = lit(&run.id),
-            w = run.token
-        )
-    }
-
     /// The rows of writes that never became visible: run id, write id, rows, bytes.
     fn orphans(&self) -> Result<Vec<(String, u64, u64, u64)>, StoreError> {
         self.ensure_schema()?;
@@ -743,17 +675,9 @@ impl Store for ClickHouseStore {
     }
 
     fn load(&self, run: &RunMeta) -> Result<Snapshot, IngestError> {
-        let parts = self.parts(run)?;
-        let mut bytes = Vec::with_capacity(run.counts.tests as usize * 80 + 4096);
-        bytes.extend_from_slice(parts.header.as_bytes());
-        bytes.push(b'\n');
-        bytes.extend_from_slice(parts.contexts.as_bytes());
-        self.rows("test_results", run, "", &mut bytes)?;
-        self.rows("metrics", run, "", &mut bytes)?;
-        bytes.extend_from_slice(parts.tail.as_bytes());
-        bytes.extend_from_slice(parts.end_line.as_bytes());
-        bytes.push(b'\n');
-        snapshot_lines::decode(&run.path, &bytes)
+        self.load_batch(&[run])
+            .pop()
+            .expect("one result for one run")
     }
 
     fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
@@ -781,42 +705,18 @@ impl Store for ClickHouseStore {
         runs: &[&RunMeta],
         sinks: &mut [&mut (dyn Sink + Send)],
     ) -> Vec<Result<(), IngestError>> {
-        let outcome_runs: Vec<(usize, &RunMeta)> = runs
-            .iter()
-            .zip(sinks.iter())
-            .enumerate()
-            .filter(|(_, (_, s))| s.outcomes_only())
-            .map(|(i, (m, _))| (i, *m))
-            .collect();
-        let what: Vec<Fetch<'_>> = sinks
-            .iter()
-            .map(|s| Fetch {
-                tests: if s.outcomes_only() {
-                    TestsWanted::None
-                } else {
-                    match s.tests_wanted() {
-                        TestsWanted::All => TestsWanted::All,
-                        TestsWanted::None => TestsWanted::None,
-                        TestsWanted::Only(ids) => TestsWanted::Only(ids),
-                    }
-                },
-                metrics: s.wants_metrics(),
-                whole: false,
-            })
-            .collect();
-        let bufs = match self.fetch(runs, &what) {
-            Ok(b) => b,
-            Err(e) => return self.batch_failed(runs, &e).into_iter().map(Err).collect(),
-        };
+        let what: Vec<Fetch<'_>> = sinks.iter().map(|s| Fetch::of(&**s)).collect();
+        let fetched = self.fetch(runs, &what);
         drop(what);
-        if let Err(e) = self.batch_outcomes(&outcome_runs, sinks) {
-            return self.batch_failed(runs, &e).into_iter().map(Err).collect();
+        match fetched {
+            Ok(bufs) => runs
+                .iter()
+                .zip(sinks.iter_mut())
+                .zip(bufs)
+                .map(|((m, s), b)| snapshot_lines::scan_part(&m.path, &b, &mut **s).map(|_| ()))
+                .collect(),
+            Err(e) => self.batch_failed(runs, &e).into_iter().map(Err).collect(),
         }
-        runs.iter()
-            .zip(sinks.iter_mut())
-            .zip(bufs)
-            .map(|((m, s), b)| snapshot_lines::scan_part(&m.path, &b, &mut **s).map(|_| ()))
-            .collect()
     }
 
     fn history(&self, runs: &[&RunMeta], tick: &(dyn Fn() + Sync)) -> (History, Vec<IngestError>) {
@@ -876,57 +776,11 @@ impl Store for ClickHouseStore {
     }
 
     fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError> {
-        if sink.outcomes_only() {
-            let sql = format!(
-                "SELECT id, status, mixed FROM {db}.test_results WHERE {w} ORDER BY seq FORMAT TabSeparatedRaw",
-                db = self.db,
-                w = self.where_run(run)
-            );
-            self.lines(&sql, |l| {
-                let mut f = l.rsplitn(3, '\t');
-                let mixed = f.next() == Some("1");
-                let status = match f.next() {
-                    Some("passed") => Status::Passed,
-                    Some("failed") => Status::Failed,
-                    Some("errored") => Status::Errored,
-                    _ => Status::Skipped,
-                };
-                let id = f.next().unwrap_or_default();
-                sink.outcome(id, status, mixed);
-                Ok(())
-            })?;
-            if sink.wants_metrics() {
-                let mut bytes = Vec::new();
-                self.rows("metrics", run, "", &mut bytes)?;
-                scan_part(run, self, &bytes, sink)?;
-            }
-            return Ok(());
-        }
-        let parts = self.parts(run)?;
-        let mut bytes = Vec::new();
-        bytes.extend_from_slice(parts.header.as_bytes());
-        bytes.push(b'\n');
-        bytes.extend_from_slice(parts.contexts.as_bytes());
-        match sink.tests_wanted() {
-            TestsWanted::All => self.rows("test_results", run, "", &mut bytes)?,
-            TestsWanted::None => {}
-            TestsWanted::Only(ids) => {
-                if !ids.is_empty() {
-                    let cond = in_list(ids);
-                    self.rows(
-                        "test_results",
-                        run,
-                        &format!(" AND id IN ({cond})"),
-                        &mut bytes,
-                    )?;
-                }
-            }
-        }
-        if sink.wants_metrics() {
-            self.rows("metrics", run, "", &mut bytes)?;
-        }
-        snapshot_lines::scan_part(&run.path, &bytes, sink)?;
-        Ok(())
+        let bytes = self
+            .fetch(&[run], &[Fetch::of(&*sink)])?
+            .pop()
+            .expect("one buffer for one run");
+        snapshot_lines::scan_part(&run.path, &bytes, sink).map(|_| ())
     }
 
     fn save(&self, snap: &Snapshot) -> Result<SaveOutcome, StoreError> {
@@ -1050,11 +904,7 @@ impl ClickHouseStore {
                 status: t.status,
                 duration: t.duration_s.filter(|d| d.is_finite()),
                 attempts: t.attempts.len().min(u16::MAX as usize) as u16,
-                mixed: u8::from(
-                    t.attempts.len() > 1
-                        && t.attempts.iter().any(|a| a.status.is_failure())
-                        && t.attempts.iter().any(|a| a.status == Status::Passed),
-                ),
+                mixed: u8::from(crate::history::mixed(&t.attempts)),
                 signature: sig,
                 message: msg,
                 row,
@@ -1073,10 +923,7 @@ impl ClickHouseStore {
                 seq: i as u32,
                 id: &m.id,
                 unit: &m.unit,
-                better: serde_json::to_value(m.better)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                better: m.better,
                 samples: m.samples.len() as u32,
                 median: median(&m.samples),
                 row,
@@ -1137,6 +984,17 @@ struct Fetch<'a> {
     whole: bool,
 }
 
+impl<'a> Fetch<'a> {
+    /// What `sink` reads.
+    fn of(sink: &'a dyn Sink) -> Fetch<'a> {
+        Fetch {
+            tests: sink.tests_wanted(),
+            metrics: sink.wants_metrics(),
+            whole: false,
+        }
+    }
+}
+
 /// Undoes ClickHouse's TabSeparated escaping of one field.
 fn unescape_tsv(s: &str) -> String {
     if !s.contains('\\') {
@@ -1165,8 +1023,8 @@ fn unescape_tsv(s: &str) -> String {
 
 impl ClickHouseStore {
     /// The condition selecting the rows of `runs` (by the key's branch and time first, so
-    /// that only their ranges are read).
-    fn batch_where(&self, runs: &[&RunMeta]) -> String {
+    /// that only their ranges are read); `run` names the column holding the run's id.
+    fn batch_where(&self, runs: &[&RunMeta], run: &str) -> String {
         let mut branches: Vec<String> = runs
             .iter()
             .map(|m| lit(m.run.branch.as_deref().unwrap_or("")))
@@ -1179,7 +1037,7 @@ impl ClickHouseStore {
             .map(|m| format!("({}, {})", lit(&m.id), m.token))
             .collect();
         format!(
-            "branch IN ({}) AND time_ms BETWEEN {} AND {} AND (run_id, write_id) IN ({})",
+            "branch IN ({}) AND time_ms BETWEEN {} AND {} AND ({run}, write_id) IN ({})",
             branches.join(","),
             times.iter().min().copied().unwrap_or(0),
             times.iter().max().copied().unwrap_or(0),
@@ -1204,7 +1062,7 @@ impl ClickHouseStore {
         let sql = format!(
             "SELECT run_id, row FROM {db}.{table} WHERE {w}{cond} ORDER BY time_ms, run_id, seq FORMAT TabSeparatedRaw",
             db = self.db,
-            w = self.batch_where(&metas)
+            w = self.batch_where(&metas, "run_id")
         );
         // Run ids are file-name safe and rows are compact JSON: neither holds a tab or a
         // line break, so the raw format splits cleanly.
@@ -1244,9 +1102,7 @@ impl ClickHouseStore {
             columns.push_str(", tail, end_line");
         }
         // The runs table is keyed like the others, with `id` for `run_id`.
-        let cond = self
-            .batch_where(runs)
-            .replace("(run_id, write_id)", "(id, write_id)");
+        let cond = self.batch_where(runs, "id");
         let mut heads: std::collections::HashMap<String, Head> = std::collections::HashMap::new();
         self.lines(
             &format!(
@@ -1325,44 +1181,6 @@ impl ClickHouseStore {
         Ok(bufs)
     }
 
-    /// Each test's id, status and whether a retry passed, for the runs at `runs`' indexes.
-    fn batch_outcomes(
-        &self,
-        runs: &[(usize, &RunMeta)],
-        sinks: &mut [&mut (dyn Sink + Send)],
-    ) -> Result<(), StoreError> {
-        if runs.is_empty() {
-            return Ok(());
-        }
-        let metas: Vec<&RunMeta> = runs.iter().map(|(_, m)| *m).collect();
-        let index: std::collections::HashMap<&str, usize> =
-            runs.iter().map(|(i, m)| (m.id.as_str(), *i)).collect();
-        let sql = format!(
-            "SELECT run_id, status, mixed, id FROM {db}.test_results WHERE {w} ORDER BY time_ms, run_id, seq FORMAT TabSeparated",
-            db = self.db,
-            w = self.batch_where(&metas)
-        );
-        self.lines(&sql, |l| {
-            let mut f = l.splitn(4, '\t');
-            let (Some(run), Some(status), Some(mixed), Some(id)) =
-                (f.next(), f.next(), f.next(), f.next())
-            else {
-                return Err(self.err("unexpected answer: a short outcome row"));
-            };
-            let status = match status {
-                "passed" => Status::Passed,
-                "failed" => Status::Failed,
-                "errored" => Status::Errored,
-                "skipped" => Status::Skipped,
-                other => return Err(self.err(format!("unexpected status `{other}`"))),
-            };
-            if let Some(&i) = index.get(run) {
-                sinks[i].outcome(&unescape_tsv(id), status, mixed == "1");
-            }
-            Ok(())
-        })
-    }
-
     /// The test column of each of `runs` (at most a few hundred: the query names them),
     /// aggregated in the server: one row per test with the runs it ran in, its row number
     /// there and its outcome, so that each id crosses the wire once rather than once a run.
@@ -1387,7 +1205,7 @@ impl ClickHouseStore {
         let sql = format!(
             "SELECT id, groupArray(idx), groupArray(seq), groupArray(code) FROM (SELECT id, {idx} AS idx, seq, toUInt8(CAST(status AS Int8) * 2 + mixed) AS code FROM {db}.test_results WHERE {w}) GROUP BY id FORMAT TabSeparated",
             db = self.db,
-            w = self.batch_where(runs)
+            w = self.batch_where(runs, "run_id")
         );
         let mut ids: Vec<String> = Vec::new();
         // Per run: (row number, test, code).
@@ -1461,27 +1279,6 @@ impl ClickHouseStore {
             .map(|m| IngestError::unusable(&m.path, e.to_string()))
             .collect()
     }
-}
-
-fn in_list(ids: &HashSet<String>) -> String {
-    let mut v: Vec<&String> = ids.iter().collect();
-    v.sort();
-    v.iter().map(|s| lit(s)).collect::<Vec<_>>().join(",")
-}
-
-fn scan_part(
-    run: &RunMeta,
-    store: &ClickHouseStore,
-    metric_rows: &[u8],
-    sink: &mut dyn Sink,
-) -> Result<(), IngestError> {
-    let parts = store.parts(run)?;
-    let mut bytes = Vec::with_capacity(metric_rows.len() + parts.header.len() + 1);
-    bytes.extend_from_slice(parts.header.as_bytes());
-    bytes.push(b'\n');
-    bytes.extend_from_slice(metric_rows);
-    snapshot_lines::scan_part(&run.path, &bytes, sink)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -91,62 +91,6 @@ impl FsStore {
         stale.sort();
         Ok((files, stale))
     }
-
-    /// Temporary files left by killed writes (see [`super::Loaded::stale_temps`]).
-    fn stale_temps_of(&self) -> Result<Vec<(PathBuf, u64)>, StoreError> {
-        Ok(self.snapshot_files()?.1)
-    }
-
-    /// Verifies every file of the store: each snapshot parses, and its name is the id of its
-    /// content (time, branch, commit and the content hash, so a changed byte shows); temporary
-    /// files left by killed writes are listed. Nothing is changed.
-    fn check_files(&self) -> Result<CheckReport, StoreError> {
-        let (files, stale) = self.snapshot_files()?;
-        let problems: Vec<Option<String>> = files
-            .par_iter()
-            .map(|p| {
-                let bytes = match fs::read(p) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        return Some(format!(
-                            "{}: cannot read: {}",
-                            p.display(),
-                            crate::error::os_message(&e)
-                        ));
-                    }
-                };
-                match snapshot::parse(p, &bytes) {
-                    Err(e) => Some(e.to_string()),
-                    Ok(s) => {
-                        let want = snapshot_id(&s, &bytes);
-                        let have = id_of(p);
-                        (want != have).then(|| {
-                            format!(
-                                "{}: the name does not match the content (its content gives the id `{want}`): the file was changed after it was stored, or stored by other means",
-                                p.display()
-                            )
-                        })
-                    }
-                }
-            })
-            .collect();
-        Ok(CheckReport {
-            checked: files.len(),
-            problems: problems.into_iter().flatten().collect(),
-            stale_temps: stale,
-        })
-    }
-
-    /// Removes the temporary files of writes that never finished, older than `older_than`
-    /// seconds, and returns them with their sizes. Snapshots are never touched.
-    fn gc_temps(&self, older_than: u64) -> Result<Vec<(PathBuf, u64)>, StoreError> {
-        let (_, old) = self.scan(older_than)?;
-        for (path, _) in &old {
-            fs::remove_file(path)
-                .map_err(io_error(path, "cannot remove a stale temporary file"))?;
-        }
-        Ok(old)
-    }
 }
 
 /// An I/O error of the store at `path`, while doing `action`.
@@ -377,16 +321,60 @@ impl Store for FsStore {
         self.catalog_with(&|_| {}, &|| {})
     }
 
+    /// Temporary files left by killed writes (see [`super::Loaded::stale_temps`]).
     fn stale_temps(&self) -> Result<Vec<(PathBuf, u64)>, StoreError> {
-        self.stale_temps_of()
+        Ok(self.snapshot_files()?.1)
     }
 
+    /// Verifies every file of the store: each snapshot parses, and its name is the id of its
+    /// content (time, branch, commit and the content hash, so a changed byte shows); temporary
+    /// files left by killed writes are listed. Nothing is changed.
     fn check(&self) -> Result<CheckReport, StoreError> {
-        self.check_files()
+        let (files, stale) = self.snapshot_files()?;
+        let problems: Vec<Option<String>> = files
+            .par_iter()
+            .map(|p| {
+                let bytes = match fs::read(p) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        return Some(format!(
+                            "{}: cannot read: {}",
+                            p.display(),
+                            crate::error::os_message(&e)
+                        ));
+                    }
+                };
+                match snapshot::parse(p, &bytes) {
+                    Err(e) => Some(e.to_string()),
+                    Ok(s) => {
+                        let want = snapshot_id(&s, &bytes);
+                        let have = id_of(p);
+                        (want != have).then(|| {
+                            format!(
+                                "{}: the name does not match the content (its content gives the id `{want}`): the file was changed after it was stored, or stored by other means",
+                                p.display()
+                            )
+                        })
+                    }
+                }
+            })
+            .collect();
+        Ok(CheckReport {
+            checked: files.len(),
+            problems: problems.into_iter().flatten().collect(),
+            stale_temps: stale,
+        })
     }
 
+    /// Removes the temporary files of writes that never finished, older than `older_than`
+    /// seconds, and returns them with their sizes. Snapshots are never touched.
     fn gc(&self, older_than: u64) -> Result<Vec<(PathBuf, u64)>, StoreError> {
-        self.gc_temps(older_than)
+        let (_, old) = self.scan(older_than)?;
+        for (path, _) in &old {
+            fs::remove_file(path)
+                .map_err(io_error(path, "cannot remove a stale temporary file"))?;
+        }
+        Ok(old)
     }
 
     fn load(&self, run: &RunMeta) -> Result<Snapshot, IngestError> {

@@ -146,8 +146,9 @@ pub trait Store: Sync {
             .collect()
     }
     /// A branch's history for the trend analysis: every run's metrics and every test's
-    /// outcome, runs that cannot be read left out (and returned). The default streams each
-    /// run's rows; a database store aggregates in the server.
+    /// outcome, runs that cannot be read left out (and returned); `tick` is called once per
+    /// run read, from any thread. The default streams each run's rows; a database store
+    /// aggregates in the server.
     fn history(&self, runs: &[&RunMeta], tick: &(dyn Fn() + Sync)) -> (History, Vec<IngestError>) {
         history_streamed(self, runs, tick)
     }
@@ -266,16 +267,6 @@ where
         }
     }
     failures
-}
-
-/// A branch's history for the trend analysis: every run's metrics and every test's outcome
-/// (see [`Store::history`]). `tick` is called once per run read, from any thread.
-pub fn history<S: Store + ?Sized>(
-    store: &S,
-    runs: &[&RunMeta],
-    tick: &(dyn Fn() + Sync),
-) -> (History, Vec<IngestError>) {
-    store.history(runs, tick)
 }
 
 /// [`Store::history`] by streaming every run's rows (see [`stream`]).
