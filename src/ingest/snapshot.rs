@@ -25,7 +25,9 @@ pub fn read_file(path: &Path) -> Result<Snapshot, IngestError> {
 /// store's JSON Lines of [`super::snapshot_lines`]); `path` is used in messages.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Snapshot, IngestError> {
     if super::snapshot_lines::sniff(&bytes[..bytes.len().min(4096)]) {
-        return super::snapshot_lines::decode(path, bytes);
+        let snap = super::snapshot_lines::decode(path, bytes)?;
+        check_values(path, &snap)?;
+        return Ok(snap);
     }
     match serde_json::from_slice::<Snapshot>(bytes) {
         Ok(mut snap) => {
@@ -81,7 +83,7 @@ fn check_schema(path: &Path, schema: Option<&serde_json::Value>) -> Result<(), I
     }
 }
 
-pub(crate) fn check_values(path: &Path, snap: &Snapshot) -> Result<(), IngestError> {
+fn check_values(path: &Path, snap: &Snapshot) -> Result<(), IngestError> {
     if let Some(t) = &snap.run.time
         && t.parse::<jiff::Timestamp>().is_err()
     {

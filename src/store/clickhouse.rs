@@ -694,7 +694,7 @@ impl Store for ClickHouseStore {
             Ok(bufs) => runs
                 .par_iter()
                 .zip(bufs)
-                .map(|(m, b)| snapshot_lines::decode(&m.path, &b))
+                .map(|(m, b)| crate::ingest::snapshot::parse(&m.path, &b))
                 .collect(),
             Err(e) => self.batch_failed(runs, &e).into_iter().map(Err).collect(),
         }
