@@ -108,10 +108,13 @@ pub struct EnvFingerprint {
 }
 
 /// Outcome of a test case or of one of its attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The test ran and passed.
+    #[default]
     Passed,
     /// An assertion failed.
     Failed,
@@ -145,12 +148,23 @@ impl fmt::Display for Status {
 }
 
 /// One execution of a test inside a run (a run can retry a test).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Most attempts are a bare pass: a status and a duration. The texts of the others
+/// (message, type, trace, captured output) live behind one pointer, so a bare attempt is 32
+/// bytes; the JSON shape is the flat one of `docs/snapshot.md`.
+#[derive(Debug, Clone, Default)]
 pub struct Attempt {
     /// Outcome of this attempt.
     pub status: Status,
     /// Wall time of this attempt in seconds; `null` when the report does not give it.
     pub duration_s: Option<f64>,
+    /// The texts, when there is any.
+    detail: Option<Box<AttemptText>>,
+}
+
+/// The texts of an attempt (see [`Attempt`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttemptText {
     /// Failure or skip message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -168,18 +182,150 @@ pub struct Attempt {
     pub stderr: Option<String>,
 }
 
+impl AttemptText {
+    fn is_empty(&self) -> bool {
+        self.message.is_none()
+            && self.kind.is_none()
+            && self.trace.is_none()
+            && self.stdout.is_none()
+            && self.stderr.is_none()
+    }
+}
+
 impl Attempt {
     /// An attempt with only a status.
     pub fn new(status: Status) -> Self {
         Attempt {
             status,
             duration_s: None,
-            message: None,
-            kind: None,
-            trace: None,
-            stdout: None,
-            stderr: None,
+            detail: None,
         }
+    }
+
+    /// An attempt with its texts (none kept when all are empty).
+    pub fn with_text(status: Status, duration_s: Option<f64>, text: AttemptText) -> Self {
+        Attempt {
+            status,
+            duration_s,
+            detail: (!text.is_empty()).then(|| Box::new(text)),
+        }
+    }
+
+    /// Failure or skip message.
+    pub fn message(&self) -> Option<&str> {
+        self.detail.as_ref()?.message.as_deref()
+    }
+
+    /// Failure type (exception class, `test timeout`, …).
+    pub fn kind(&self) -> Option<&str> {
+        self.detail.as_ref()?.kind.as_deref()
+    }
+
+    /// Failure body: stack trace or captured assertion output.
+    pub fn trace(&self) -> Option<&str> {
+        self.detail.as_ref()?.trace.as_deref()
+    }
+
+    /// Captured standard output.
+    pub fn stdout(&self) -> Option<&str> {
+        self.detail.as_ref()?.stdout.as_deref()
+    }
+
+    /// Captured standard error.
+    pub fn stderr(&self) -> Option<&str> {
+        self.detail.as_ref()?.stderr.as_deref()
+    }
+
+    /// The texts, when there is any.
+    pub fn text(&self) -> Option<&AttemptText> {
+        self.detail.as_deref()
+    }
+
+    /// The texts, to change them (made empty when there was none).
+    pub fn text_mut(&mut self) -> &mut AttemptText {
+        self.detail.get_or_insert_with(Default::default)
+    }
+
+    /// Drops the texts when all of them are empty (after [`Attempt::text_mut`] set them
+    /// to nothing), so that a bare attempt keeps no allocation.
+    pub fn drop_empty_text(&mut self) {
+        if self.detail.as_deref().is_some_and(AttemptText::is_empty) {
+            self.detail = None;
+        }
+    }
+
+    /// Takes the texts out, leaving none.
+    pub fn take_text(&mut self) -> AttemptText {
+        self.detail.take().map(|b| *b).unwrap_or_default()
+    }
+}
+
+impl PartialEq for Attempt {
+    fn eq(&self, other: &Self) -> bool {
+        fn text(a: &Attempt) -> Option<&AttemptText> {
+            a.detail.as_deref().filter(|t| !t.is_empty())
+        }
+        self.status == other.status
+            && self.duration_s == other.duration_s
+            && text(self) == text(other)
+    }
+}
+
+/// The flat JSON shape of an attempt.
+#[derive(Serialize, Deserialize)]
+struct AttemptFlat<'a> {
+    status: Status,
+    duration_s: Option<f64>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    message: Option<std::borrow::Cow<'a, str>>,
+    #[serde(
+        default,
+        borrow,
+        rename = "type",
+        skip_serializing_if = "Option::is_none"
+    )]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    trace: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    stdout: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    stderr: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl Serialize for Attempt {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        fn b(v: Option<&str>) -> Option<std::borrow::Cow<'_, str>> {
+            v.map(std::borrow::Cow::Borrowed)
+        }
+        AttemptFlat {
+            status: self.status,
+            duration_s: self.duration_s,
+            message: b(self.message()),
+            kind: b(self.kind()),
+            trace: b(self.trace()),
+            stdout: b(self.stdout()),
+            stderr: b(self.stderr()),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Attempt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f: AttemptFlat<'de> = AttemptFlat::deserialize(d)?;
+        let o = |v: Option<std::borrow::Cow<'_, str>>| v.map(|c| c.into_owned());
+        Ok(Attempt::with_text(
+            f.status,
+            f.duration_s,
+            AttemptText {
+                message: o(f.message),
+                kind: o(f.kind),
+                trace: o(f.trace),
+                stdout: o(f.stdout),
+                stderr: o(f.stderr),
+            },
+        ))
     }
 }
 

@@ -466,11 +466,10 @@ fn first_lines(s: &str) -> String {
 
 fn failure_text(a: &crate::model::Attempt) -> Option<String> {
     let text = a
-        .message
-        .as_deref()
+        .message()
         .filter(|m| !m.trim().is_empty())
-        .or(a.trace.as_deref())
-        .or(a.kind.as_deref())?;
+        .or(a.trace())
+        .or(a.kind())?;
     Some(first_lines(text))
 }
 
@@ -491,7 +490,7 @@ fn test_item(c: &TestComparison<'_>, v: crate::classify::TestVerdict, tagger: &T
                 c.head_obs
                     .iter()
                     .filter_map(|o| o.result.last_attempt())
-                    .find_map(|a| a.message.as_deref().map(first_lines))
+                    .find_map(|a| a.message().map(first_lines))
             })
             .flatten()
     });

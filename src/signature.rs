@@ -68,14 +68,13 @@ fn mask_hex_ids(s: &str) -> String {
 /// numbers, hex ids, UUIDs, temp paths and ports masked.
 pub fn signature(attempt: &Attempt) -> String {
     let mut raw = String::new();
-    if let Some(k) = attempt.kind.as_deref() {
+    if let Some(k) = attempt.kind() {
         raw.push_str(k);
     }
     let text = attempt
-        .message
-        .as_deref()
+        .message()
         .filter(|m| !m.trim().is_empty())
-        .or(attempt.trace.as_deref())
+        .or(attempt.trace())
         .unwrap_or("");
     let first: Vec<&str> = text
         .lines()
@@ -173,17 +172,14 @@ const OUTPUT_CAP: usize = 16 << 10;
 pub fn failure_parts(attempt: &Attempt) -> Vec<(Part, String)> {
     let mut parts = Vec::with_capacity(4);
     let mut message = String::new();
-    for part in [attempt.kind.as_deref(), attempt.message.as_deref()]
-        .into_iter()
-        .flatten()
-    {
+    for part in [attempt.kind(), attempt.message()].into_iter().flatten() {
         message.push_str(part);
         message.push('\n');
     }
     if !message.trim().is_empty() {
         parts.push((Part::Message, capped(&message, MESSAGE_CAP)));
     }
-    if let Some(trace) = attempt.trace.as_deref() {
+    if let Some(trace) = attempt.trace() {
         let has_pytest_errors = trace.lines().any(|l| l.starts_with("E ") || l == "E");
         let mut text = String::new();
         for l in trace.lines().map(str::trim_end) {
@@ -202,8 +198,8 @@ pub fn failure_parts(attempt: &Attempt) -> Vec<(Part, String)> {
         }
     }
     for (part, text) in [
-        (Part::Stderr, attempt.stderr.as_deref()),
-        (Part::Stdout, attempt.stdout.as_deref()),
+        (Part::Stderr, attempt.stderr()),
+        (Part::Stdout, attempt.stdout()),
     ] {
         if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
             parts.push((part, capped(t, OUTPUT_CAP)));
@@ -285,8 +281,8 @@ mod tests {
 
     fn failed(kind: Option<&str>, msg: &str) -> Attempt {
         let mut a = Attempt::new(Status::Failed);
-        a.kind = kind.map(str::to_string);
-        a.message = Some(msg.to_string());
+        a.text_mut().kind = kind.map(str::to_string);
+        a.text_mut().message = Some(msg.to_string());
         a
     }
 
@@ -335,7 +331,7 @@ mod tests {
     #[test]
     fn rules_do_not_read_echoed_source() {
         let mut a = failed(Some("AssertionError"), "assert 'x' == 'y'");
-        a.trace = Some(
+        a.text_mut().trace = Some(
             "tests/test_io.py:12: in test_write\n    raise OSError(errno.ENOSPC, \"No space left on device\")\n>   assert out == 'y'\nE   AssertionError: assert 'x' == 'y'".into(),
         );
         let t = failure_parts(&a);
@@ -346,7 +342,7 @@ mod tests {
             Some("test failure with exit code 101"),
             "thread 't' panicked at tests/a.rs:3:5",
         );
-        p.trace = Some("thread 't' panicked at tests/a.rs:3:5:\nNo space left on device (os error 28)\nstack backtrace:\n   0: std::panicking".into());
+        p.text_mut().trace = Some("thread 't' panicked at tests/a.rs:3:5:\nNo space left on device (os error 28)\nstack backtrace:\n   0: std::panicking".into());
         let parts = failure_parts(&p);
         assert_eq!(parts[0].0, Part::Message);
         assert!(parts[1].1.contains("No space left"), "{parts:?}");

@@ -72,10 +72,7 @@ fn tap_from_test_more_matches_prove() {
         BTreeMap::from([("failed", 2), ("passed", 6), ("skipped", 2)])
     );
     let mult = s.tests.iter().find(|t| t.name == "multiplication").unwrap();
-    assert_eq!(
-        mult.attempts[0].message.as_deref(),
-        Some("got: '6'; expected: '7'")
-    );
+    assert_eq!(mult.attempts[0].message(), Some("got: '6'; expected: '7'"));
     assert_eq!((mult.file.as_deref(), mult.line), (Some("calc.t"), Some(8)));
     // The TODO point failed as expected: not a failure.
     let todo = s
@@ -97,14 +94,11 @@ fn tap_that_ends_before_its_plan_reports_the_missing_tests() {
     let missing = s.tests.iter().find(|t| t.name == "test 3").unwrap();
     let a = &missing.attempts[0];
     assert_eq!(
-        a.message.as_deref(),
+        a.message(),
         Some("planned 5 tests but the stream ended after 2")
     );
     assert!(
-        a.trace
-            .as_deref()
-            .unwrap_or("")
-            .contains("database went away"),
+        a.trace().unwrap_or("").contains("database went away"),
         "{a:?}"
     );
     assert!(
@@ -129,9 +123,9 @@ fn tap_13_from_node_matches_its_footer() {
     let divides = s.tests.iter().find(|t| t.name == "divides").unwrap();
     assert_eq!(divides.id, "node > arithmetic::divides");
     let a = &divides.attempts[0];
-    assert_eq!(a.kind.as_deref(), Some("AssertionError"));
-    assert!(a.message.as_deref().unwrap().contains("3.5 !== 3"), "{a:?}");
-    assert!(a.trace.as_deref().unwrap().contains("math.test.mjs:7:34"));
+    assert_eq!(a.kind(), Some("AssertionError"));
+    assert!(a.message().unwrap().contains("3.5 !== 3"), "{a:?}");
+    assert!(a.trace().unwrap().contains("math.test.mjs:7:34"));
     assert_eq!(divides.line, Some(7));
     assert!((a.duration_s.unwrap() - 0.001480128).abs() < 1e-12);
     let todo = s
@@ -172,8 +166,7 @@ fn tap_edge_cases() {
     let last = s.tests.last().unwrap();
     assert!(
         last.attempts[0]
-            .message
-            .as_deref()
+            .message()
             .unwrap()
             .contains("bailed out after 3: Bail out! database down"),
         "{:?}",
@@ -223,8 +216,7 @@ fn go_test_json_matches_go_and_keeps_what_has_no_end_event() {
     assert_eq!(build.status, Status::Errored);
     assert!(
         build.attempts[0]
-            .message
-            .as_deref()
+            .message()
             .unwrap()
             .contains("broken_test.go:6:14: cannot use")
     );
@@ -232,8 +224,7 @@ fn go_test_json_matches_go_and_keeps_what_has_no_end_event() {
     assert_eq!(hangs.status, Status::Errored);
     assert!(
         hangs.attempts[0]
-            .message
-            .as_deref()
+            .message()
             .unwrap()
             .contains("panic: test timed out after 2s")
     );
@@ -248,7 +239,7 @@ fn go_test_json_matches_go_and_keeps_what_has_no_end_event() {
             .any(|w| w.contains("1 test(s) in 1 package(s) are cached"))
     );
     let mult = by_id["example.com/calc/calc::TestMultiply"];
-    assert_eq!(mult.attempts[0].message.as_deref(), Some("got 6, want 7"));
+    assert_eq!(mult.attempts[0].message(), Some("got 6, want 7"));
     assert_eq!(
         (mult.file.as_deref(), mult.line),
         (Some("calc_test.go"), Some(16))
@@ -347,27 +338,25 @@ fn pytest_json_report_matches_pytest_and_tells_setup_errors_from_failures() {
     assert_eq!(counts(&s), pytest_console_as_statuses(&console, 1));
     let setup = get(&s, "test_sample.py::test_setup_error");
     assert_eq!(
-        (setup.status, setup.attempts[0].kind.as_deref()),
+        (setup.status, setup.attempts[0].kind()),
         (Status::Errored, Some("setup"))
     );
     let teardown = get(&s, "test_sample.py::test_teardown_error");
     assert_eq!(teardown.status, Status::Errored);
     assert!(
         teardown.attempts[0]
-            .message
-            .as_deref()
+            .message()
             .unwrap()
             .contains("the test body passed; teardown failed")
     );
     let body = get(&s, "test_sample.py::test_assert_failure");
     assert_eq!(
-        (body.status, body.attempts[0].kind.as_deref()),
+        (body.status, body.attempts[0].kind()),
         (Status::Failed, None)
     );
     assert!(
         body.attempts[0]
-            .message
-            .as_deref()
+            .message()
             .unwrap()
             .starts_with("AssertionError")
     );
@@ -405,15 +394,13 @@ fn libtest_json_matches_cargo_test() {
     assert_eq!(s.tests.len(), 17);
     let eq = get(&s, "tests::fails_assert_eq");
     assert_eq!(
-        eq.attempts[0].message.as_deref(),
+        eq.attempts[0].message(),
         Some(
             "assertion `left == right` failed: one plus one should be three?\n  left: 2\n right: 3"
         )
     );
     assert_eq!(
-        get(&s, "tests::should_panic_but_does_not").attempts[0]
-            .message
-            .as_deref(),
+        get(&s, "tests::should_panic_but_does_not").attempts[0].message(),
         Some("test did not panic as expected at src/lib.rs:65:8")
     );
     assert_eq!(get(&s, "it_passes").suite.as_deref(), Some("binary 2"));
@@ -487,8 +474,7 @@ fn libtest_json_keeps_a_test_that_never_ended() {
     assert_eq!(b.status, Status::Errored);
     assert!(
         b.attempts[0]
-            .message
-            .as_deref()
+            .message()
             .unwrap()
             .contains("abort.json:3 but no result followed")
     );
@@ -628,8 +614,7 @@ fn ctrf_and_nextest_edge_cases_from_review() {
     assert_eq!(s.tests[0].attempts.len(), 101);
     assert!(
         s.tests[0].attempts[0]
-            .message
-            .as_deref()
+            .message()
             .unwrap()
             .contains("4000000000 retries")
     );
@@ -672,7 +657,7 @@ fn gtest_json_matches_its_console_and_its_xml() {
     }
     // Both failed assertions of one test are in its message.
     let two = get(&s, "Arith::TwoFailures");
-    let m = two.attempts[0].message.as_deref().unwrap();
+    let m = two.attempts[0].message().unwrap();
     assert!(
         m.contains("first failure") && m.contains("second failure"),
         "{m}"
@@ -683,13 +668,7 @@ fn gtest_json_matches_its_console_and_its_xml() {
     );
     let disabled = get(&s, "Arith::DISABLED_NotReadyYet");
     assert_eq!(disabled.status, Status::Skipped);
-    assert!(
-        disabled.attempts[0]
-            .message
-            .as_deref()
-            .unwrap()
-            .contains("disabled")
-    );
+    assert!(disabled.attempts[0].message().unwrap().contains("disabled"));
     assert_eq!(get(&s, "Arith::SkippedOnPurpose").status, Status::Skipped);
     let p = get(&s, "Small/IsEven::Check/2");
     assert_eq!(
@@ -761,13 +740,9 @@ fn cargo_test_text_matches_its_summary_lines_and_the_nextest_junit_of_the_same_r
         .unwrap();
     assert_eq!(t.suite.as_deref(), Some("roll"));
     let a = &t.attempts[0];
+    assert!(a.message().unwrap().contains("ReadOnlyFilesystem"), "{a:?}");
     assert!(
-        a.message.as_deref().unwrap().contains("ReadOnlyFilesystem"),
-        "{a:?}"
-    );
-    assert!(
-        a.trace
-            .as_deref()
+        a.trace()
             .unwrap()
             .starts_with("thread 'append_and_read_back'"),
         "{a:?}"
@@ -799,11 +774,7 @@ fn cargo_test_text_of_a_crashed_binary_keeps_its_started_test() {
     let second = get(&s, "second");
     assert_eq!(second.status, Status::Errored);
     assert!(
-        second.attempts[0]
-            .message
-            .as_deref()
-            .unwrap()
-            .contains("SIGSEGV"),
+        second.attempts[0].message().unwrap().contains("SIGSEGV"),
         "{second:?}"
     );
     assert!(
@@ -888,8 +859,7 @@ fn perl_tap_with_todo_skip_and_subtests_matches_prove() {
             .unwrap();
         assert!(
             todo_passed.attempts[0]
-                .message
-                .as_deref()
+                .message()
                 .unwrap()
                 .contains("passed"),
             "{todo_passed:?}"

@@ -223,18 +223,18 @@ fn entities_cdata_and_output_are_decoded() {
         .unwrap();
     let a = t.last_attempt().unwrap();
     assert_eq!(
-        a.message.as_deref(),
+        a.message(),
         want["failure_message"]["ent.Suite::cdata_failure"].as_str()
     );
-    assert_eq!(a.kind.as_deref(), Some("AssertionError"));
+    assert_eq!(a.kind(), Some("AssertionError"));
     assert_eq!(
-        a.trace.as_deref().map(str::trim),
+        a.trace().map(str::trim),
         want["failure_body"]["ent.Suite::cdata_failure"]
             .as_str()
             .map(str::trim)
     );
     assert_eq!(
-        a.stdout.as_deref(),
+        a.stdout(),
         want["system_out"]["ent.Suite::cdata_failure"].as_str()
     );
 }
@@ -342,7 +342,7 @@ fn huge_system_out_is_kept_bounded_with_a_warning() {
         2,
         "the test after the huge output is still read"
     );
-    let out = snap.tests[0].attempts[0].stdout.as_deref().unwrap();
+    let out = snap.tests[0].attempts[0].stdout().unwrap();
     assert!(out.len() < 64 << 10, "kept {} bytes", out.len());
     assert!(out.ends_with("last line"), "the end of the output is kept");
     assert!(out.contains("regdiff left out"));

@@ -340,12 +340,8 @@ fn push_unique(v: &mut Vec<String>, s: String) {
 }
 
 fn mentions_setup(a: &crate::model::Attempt) -> bool {
-    let text = format!(
-        "{} {}",
-        a.message.as_deref().unwrap_or(""),
-        a.kind.as_deref().unwrap_or("")
-    )
-    .to_ascii_lowercase();
+    let text =
+        format!("{} {}", a.message().unwrap_or(""), a.kind().unwrap_or("")).to_ascii_lowercase();
     [
         "setup",
         "set up",
@@ -632,7 +628,7 @@ fn veto_changed_files(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Finding
             .filter(|o| o.result.status.is_failure())
             .filter_map(|o| o.result.last_attempt())
             .any(|a| {
-                [a.trace.as_deref(), a.message.as_deref()]
+                [a.trace(), a.message()]
                     .into_iter()
                     .flatten()
                     .any(|t| trace_mentions(t, &path))
@@ -806,9 +802,9 @@ mod tests {
     #[test]
     fn setup_errors_are_recognised() {
         let mut a = crate::model::Attempt::new(Status::Errored);
-        a.message = Some("failed on setup with \"ValueError\"".into());
+        a.text_mut().message = Some("failed on setup with \"ValueError\"".into());
         assert!(mentions_setup(&a));
-        a.message = Some("ZeroDivisionError".into());
+        a.text_mut().message = Some("ZeroDivisionError".into());
         assert!(!mentions_setup(&a));
     }
 }

@@ -613,9 +613,10 @@ mod tests {
     fn the_whole_failure_is_read_and_the_line_quoted() {
         let s = RuleSet::build(&[], true);
         let mut a = Attempt::new(crate::model::Status::Failed);
-        a.kind = Some("test failure with exit code 101".into());
-        a.message = Some("thread 'roll_keeps_three' (7) panicked at tests/roll.rs:63:44".into());
-        a.trace = Some("thread 'roll_keeps_three' (7) panicked at tests/roll.rs:63:44:\ncalled `Result::unwrap()` on an `Err` value: Os { code: 30, kind: ReadOnlyFilesystem, message: \"Read-only file system\" }\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace".into());
+        a.text_mut().kind = Some("test failure with exit code 101".into());
+        a.text_mut().message =
+            Some("thread 'roll_keeps_three' (7) panicked at tests/roll.rs:63:44".into());
+        a.text_mut().trace = Some("thread 'roll_keeps_three' (7) panicked at tests/roll.rs:63:44:\ncalled `Result::unwrap()` on an `Err` value: Os { code: 30, kind: ReadOnlyFilesystem, message: \"Read-only file system\" }\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace".into());
         let m = s.match_failure(&a).expect("a rule fires");
         assert_eq!(s.rules[m.rule].name, "read-only-filesystem");
         assert_eq!(m.part, Part::Trace);
@@ -632,8 +633,8 @@ mod tests {
         );
         // Captured output is read last.
         let mut b = Attempt::new(crate::model::Status::Failed);
-        b.message = Some("assert 0 == 1".into());
-        b.stdout =
+        b.text_mut().message = Some("assert 0 == 1".into());
+        b.text_mut().stdout =
             Some("fetching index\nWARNING resolver: Temporary failure in name resolution\n".into());
         let m = s.match_failure(&b).expect("stdout is read");
         assert_eq!(m.part, Part::Stdout);
@@ -643,8 +644,8 @@ mod tests {
         );
         // The message is read first: a weak rule there wins over a strong one further down.
         let mut c = Attempt::new(crate::model::Status::Failed);
-        c.message = Some("Failed: Timeout >5.0s".into());
-        c.stderr = Some("No space left on device".into());
+        c.text_mut().message = Some("Failed: Timeout >5.0s".into());
+        c.text_mut().stderr = Some("No space left on device".into());
         let m = s.match_failure(&c).unwrap();
         assert_eq!(s.rules[m.rule].name, "timeout");
         assert_eq!(m.part, Part::Message);

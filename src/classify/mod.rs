@@ -247,7 +247,7 @@ fn skip_reason(c: &TestComparison<'_>) -> Option<String> {
     c.head_obs
         .iter()
         .filter_map(|o| o.result.last_attempt())
-        .find_map(|a| a.message.clone())
+        .find_map(|a| a.message().map(str::to_string))
         .map(|m| m.lines().next().unwrap_or("").chars().take(120).collect())
 }
 

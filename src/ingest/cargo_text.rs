@@ -330,11 +330,11 @@ fn finish(mut b: Binary, source: &str, builder: &mut RunBuilder, warnings: &mut 
         match status {
             Status::Failed => {
                 if let Some(block) = b.blocks.get(&name).filter(|s| !s.trim().is_empty()) {
-                    a.message = panic_message(block).map(|m| bound(&m, MESSAGE_MAX, 0));
-                    a.trace = Some(bound(block, OUTPUT_HEAD, OUTPUT_TAIL));
+                    a.text_mut().message = panic_message(block).map(|m| bound(&m, MESSAGE_MAX, 0));
+                    a.text_mut().trace = Some(bound(block, OUTPUT_HEAD, OUTPUT_TAIL));
                 }
             }
-            Status::Skipped => a.message = reason,
+            Status::Skipped => a.text_mut().message = reason,
             _ => {}
         }
         builder.add_case(case(&b.suite, name, a), source, lineno);
@@ -346,8 +346,8 @@ fn finish(mut b: Binary, source: &str, builder: &mut RunBuilder, warnings: &mut 
         .unwrap_or_default();
     if let Some((name, lineno)) = b.pending.take() {
         let mut a = Attempt::new(Status::Errored);
-        a.kind = Some("no result".into());
-        a.message = Some(format!(
+        a.text_mut().kind = Some("no result".into());
+        a.text_mut().message = Some(format!(
             "started at {source}:{lineno} but no result followed: the test binary stopped{stopped_why}"
         ));
         counted[1] += 1;

@@ -226,11 +226,11 @@ fn convert(t: CTest, warnings: &mut Vec<String>, bad: &mut u64) -> Result<CaseIn
     }
     let mut last = Attempt::new(status);
     last.duration_s = checked_seconds(t.duration, bad).map(|ms| ms / 1000.0);
-    last.kind = kind;
-    last.message = message;
-    last.trace = t.trace.as_deref().map(|s| bound(s, TRACE_MAX, 0));
-    last.stdout = lines(&t.stdout);
-    last.stderr = lines(&t.stderr);
+    last.text_mut().kind = kind;
+    last.text_mut().message = message;
+    last.text_mut().trace = t.trace.as_deref().map(|s| bound(s, TRACE_MAX, 0));
+    last.text_mut().stdout = lines(&t.stdout);
+    last.text_mut().stderr = lines(&t.stderr);
     let counted = t.retries.unwrap_or(0).max(u32::from(t.flaky == Some(true)));
     let unrecorded =
         (counted.min(MAX_COUNTED_ATTEMPTS) as usize).saturating_sub(t.retry_attempts.len());
@@ -251,8 +251,8 @@ fn convert(t: CTest, warnings: &mut Vec<String>, bad: &mut u64) -> Result<CaseIn
     let mut attempts = Vec::with_capacity(1 + unrecorded + t.retry_attempts.len());
     for _ in 0..unrecorded {
         let mut a = Attempt::new(Status::Failed);
-        a.kind = Some("retry".into());
-        a.message = Some(format!(
+        a.text_mut().kind = Some("retry".into());
+        a.text_mut().message = Some(format!(
             "[regdiff] the report counts {counted} retries but does not describe them; a retry follows a failure"
         ));
         attempts.push(a);
@@ -268,10 +268,10 @@ fn convert(t: CTest, warnings: &mut Vec<String>, bad: &mut u64) -> Result<CaseIn
             };
         }
         let mut a = Attempt::new(st);
-        a.kind = k;
+        a.text_mut().kind = k;
         a.duration_s = checked_seconds(r.duration, bad).map(|ms| ms / 1000.0);
-        a.message = r.message.as_deref().map(|m| bound(m, MESSAGE_MAX, 0));
-        a.trace = r.trace.as_deref().map(|s| bound(s, TRACE_MAX, 0));
+        a.text_mut().message = r.message.as_deref().map(|m| bound(m, MESSAGE_MAX, 0));
+        a.text_mut().trace = r.trace.as_deref().map(|s| bound(s, TRACE_MAX, 0));
         attempts.push(a);
     }
     attempts.push(last);

@@ -212,12 +212,12 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
                 let unfinished = std::mem::take(&mut p.running);
                 for (test, r) in unfinished {
                     let mut a = Attempt::new(Status::Errored);
-                    a.kind = Some("no result".into());
+                    a.text_mut().kind = Some("no result".into());
                     let panic = p
                         .panic
                         .clone()
                         .unwrap_or_else(|| "the package ended before the test did".into());
-                    a.message = Some(format!(
+                    a.text_mut().message = Some(format!(
                         "no result: the package ended while the test was running ({panic})"
                     ));
                     let out = r.output.finish();
@@ -226,20 +226,21 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
                     } else {
                         format!("{out}\n{}", tail.join("\n"))
                     };
-                    a.trace = Some(bound(&trace, OUTPUT_HEAD, OUTPUT_TAIL));
+                    a.text_mut().trace = Some(bound(&trace, OUTPUT_HEAD, OUTPUT_TAIL));
                     builder.add_case(pseudo(pkg, &test, a), &source, lineno);
                     p.failed_tests += 1;
                 }
                 if failed && p.failed_tests == 0 {
                     let mut a = Attempt::new(Status::Errored);
-                    a.kind = Some("package".into());
-                    a.message = Some(if p.any_test {
+                    a.text_mut().kind = Some("package".into());
+                    a.text_mut().message = Some(if p.any_test {
                         "the package failed although none of its tests did".into()
                     } else {
                         "the package failed before any test ran".into()
                     });
                     a.duration_s = ev.elapsed.filter(|e| e.is_finite() && *e >= 0.0);
-                    a.trace = (!tail.is_empty()).then(|| bound(&tail.join("\n"), OUTPUT_HEAD, 0));
+                    a.text_mut().trace =
+                        (!tail.is_empty()).then(|| bound(&tail.join("\n"), OUTPUT_HEAD, 0));
                     builder.add_case(pseudo(pkg, "[package]", a), &source, lineno);
                 }
             }
@@ -260,11 +261,11 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         cached_tests += flush(&mut p, &source, builder);
         for (test, r) in p.running {
             let mut a = Attempt::new(Status::Errored);
-            a.kind = Some("no result".into());
-            a.message =
+            a.text_mut().kind = Some("no result".into());
+            a.text_mut().message =
                 Some("no result: the stream ended while the test was running (cut off?)".into());
             let out = r.output.finish();
-            a.trace = (!out.trim().is_empty()).then_some(out);
+            a.text_mut().trace = (!out.trim().is_empty()).then_some(out);
             builder.add_case(pseudo(&pkg, &test, a), &source, lineno);
             builder.warnings.push(format!(
                 "{source}:{lineno}: the stream ended before package `{pkg}` did; its unfinished tests are counted as errors"
@@ -325,17 +326,17 @@ fn pseudo(pkg: &str, name: &str, a: Attempt) -> CaseInput {
 
 fn emit_build_failure(pkg: &str, messages: &[String], source: &str, builder: &mut RunBuilder) {
     let mut a = Attempt::new(Status::Errored);
-    a.kind = Some("build failed".into());
+    a.text_mut().kind = Some("build failed".into());
     let first = messages
         .iter()
         .find(|l| !l.starts_with('#') && !l.trim().is_empty())
         .cloned();
-    a.message = Some(match first {
+    a.text_mut().message = Some(match first {
         Some(m) => format!("build failed: {m}"),
         None => "build failed".into(),
     });
     if !messages.is_empty() {
-        a.trace = Some(bound(&messages.join("\n"), OUTPUT_HEAD, OUTPUT_TAIL));
+        a.text_mut().trace = Some(bound(&messages.join("\n"), OUTPUT_HEAD, OUTPUT_TAIL));
     }
     builder.add_case(pseudo(pkg, "[build]", a), source, 0);
 }
@@ -375,13 +376,13 @@ fn case(
         if let Some((f, n, msg)) = located {
             file = Some(f);
             line = Some(n);
-            a.message = Some(bound(&msg, 8 << 10, 0));
+            a.text_mut().message = Some(bound(&msg, 8 << 10, 0));
         } else if let Some(first) = own.iter().map(|l| l.trim()).find(|l| !l.is_empty()) {
-            a.message = Some(bound(first, 8 << 10, 0));
+            a.text_mut().message = Some(bound(first, 8 << 10, 0));
         }
         let body = own.join("\n");
         if !body.trim().is_empty() {
-            a.trace = Some(body);
+            a.text_mut().trace = Some(body);
         }
     }
     CaseInput {
@@ -418,7 +419,7 @@ mod tests {
             Some("=== RUN   TestX\n    x_test.go:12: got 6, want 7\n--- FAIL: TestX (0.50s)\n"),
         );
         let a = &c.attempts[0];
-        assert_eq!(a.message.as_deref(), Some("got 6, want 7"));
+        assert_eq!(a.message(), Some("got 6, want 7"));
         assert_eq!((c.file.as_deref(), c.line), (Some("x_test.go"), Some(12)));
         assert_eq!(a.duration_s, Some(0.5));
     }

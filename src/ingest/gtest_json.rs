@@ -118,9 +118,9 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
                 };
                 if disabled {
                     a.duration_s = None;
-                    a.message = Some("disabled (DISABLED_ prefix)".into());
+                    a.text_mut().message = Some("disabled (DISABLED_ prefix)".into());
                 } else if status == Status::Errored {
-                    a.message = Some(format!(
+                    a.text_mut().message = Some(format!(
                         "[regdiff] Google Test result `{}` is not one regdiff knows",
                         t.result.as_deref().unwrap_or("")
                     ));
@@ -131,8 +131,8 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
                         .iter()
                         .filter_map(|f| f.failure.as_deref())
                         .collect();
-                    a.message = Some(bound(&texts.join("\n\n"), MESSAGE_MAX, 0));
-                    a.kind = t
+                    a.text_mut().message = Some(bound(&texts.join("\n\n"), MESSAGE_MAX, 0));
+                    a.text_mut().kind = t
                         .failures
                         .iter()
                         .find_map(|f| f.kind.clone())

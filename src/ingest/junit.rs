@@ -33,7 +33,7 @@ use super::RunBuilder;
 use super::sanitize::{Sanitizer, line_columns};
 use super::text::{BoundedText, bound, parse_seconds};
 use crate::error::IngestError;
-use crate::model::{Attempt, Status};
+use crate::model::{Attempt, AttemptText, Status};
 
 const MESSAGE_HEAD: usize = 12 << 10;
 const MESSAGE_TAIL: usize = 4 << 10;
@@ -901,7 +901,7 @@ impl<'a> Parser<'a> {
                 ),
             });
             let mut first = Attempt::new(Status::Failed);
-            first.message =
+            first.text_mut().message =
                 Some("[regdiff] no result element for the first attempt, but it was rerun".into());
             first.duration_s = case.time;
             let mut attempts = vec![first];
@@ -932,11 +932,11 @@ impl<'a> Parser<'a> {
                 a
             }
         };
-        if final_attempt.stdout.is_none() {
-            final_attempt.stdout = case_stdout;
+        if final_attempt.stdout().is_none() {
+            final_attempt.text_mut().stdout = case_stdout;
         }
-        if final_attempt.stderr.is_none() {
-            final_attempt.stderr = case_stderr;
+        if final_attempt.stderr().is_none() {
+            final_attempt.text_mut().stderr = case_stderr;
         }
         let mut attempts: Vec<Attempt> = Vec::new();
         if !flaky.is_empty() {
@@ -985,8 +985,8 @@ impl<'a> Parser<'a> {
         }
         let status = attempts.last().map(|a| a.status);
         let bare_zero = matches!(attempts.as_slice(), [a] if a.status == Status::Passed
-            && a.message.is_none()
-            && a.trace.is_none()
+            && a.message().is_none()
+            && a.trace().is_none()
             && a.duration_s == Some(0.0));
         let new = self.builder.add_case(
             super::CaseInput {
@@ -1069,13 +1069,15 @@ fn draft_attempt(r: ResultDraft, case_time: Option<f64>) -> Attempt {
     } else {
         r.body.finish_nonblank()
     };
-    Attempt {
+    Attempt::with_text(
         status,
-        duration_s: r.time.or(case_time),
-        message: r.message.filter(|m| !m.trim().is_empty()),
-        kind: r.failure_type,
-        trace,
-        stdout: r.stdout.finish_nonblank(),
-        stderr: r.stderr.finish_nonblank(),
-    }
+        r.time.or(case_time),
+        AttemptText {
+            message: r.message.filter(|m| !m.trim().is_empty()),
+            kind: r.failure_type,
+            trace,
+            stdout: r.stdout.finish_nonblank(),
+            stderr: r.stderr.finish_nonblank(),
+        },
+    )
 }

@@ -217,20 +217,20 @@ impl Reader {
         let mut a = Attempt::new(status);
         a.duration_s = checked_seconds(ev.exec_time, &mut self.bad_durations);
         let stdout = ev.stdout.as_deref().filter(|s| !s.trim().is_empty());
-        a.message = ev
+        a.text_mut().message = ev
             .message
             .as_deref()
             .map(str::to_string)
             .or_else(|| stdout.and_then(panic_message))
             .map(|m| bound(&m, MESSAGE_MAX, 0));
         if status == Status::Failed {
-            a.trace = stdout.map(|s| bound(s, OUTPUT_HEAD, OUTPUT_TAIL));
+            a.text_mut().trace = stdout.map(|s| bound(s, OUTPUT_HEAD, OUTPUT_TAIL));
         }
         let mut attempts: Vec<Attempt> = (1..tries.min(MAX_COUNTED_ATTEMPTS))
             .map(|_| {
                 let mut e = Attempt::new(Status::Failed);
-                e.kind = Some("retry".into());
-                e.message = Some(format!(
+                e.text_mut().kind = Some("retry".into());
+                e.text_mut().message = Some(format!(
                     "[regdiff] nextest reports only the last of {tries} attempts; the earlier ones failed"
                 ));
                 e
@@ -261,8 +261,8 @@ impl Reader {
     fn flush_running(&mut self, builder: &mut RunBuilder) {
         for (name, (lineno, binary)) in std::mem::take(&mut self.running) {
             let mut a = Attempt::new(Status::Errored);
-            a.kind = Some("no result".into());
-            a.message = Some(format!(
+            a.text_mut().kind = Some("no result".into());
+            a.text_mut().message = Some(format!(
                 "started at {}:{lineno} but no result followed: the test binary stopped (crash, abort, kill or time limit)",
                 self.source
             ));

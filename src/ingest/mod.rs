@@ -660,8 +660,11 @@ impl RunBuilder {
 
     /// Adds a test case; a repetition of the same suite, class and name becomes more attempts.
     /// Returns whether the case was a new test (not a repetition).
-    pub fn add_case(&mut self, case: CaseInput, _source: &str, _offset: u64) -> bool {
+    pub fn add_case(&mut self, mut case: CaseInput, _source: &str, _offset: u64) -> bool {
         use std::hash::BuildHasher;
+        for a in &mut case.attempts {
+            a.drop_empty_text();
+        }
         if self.counting {
             let status = case
                 .attempts
@@ -753,8 +756,8 @@ impl RunBuilder {
             }
             let a = &mut t.attempts[0];
             a.status = crate::model::Status::Skipped;
-            a.kind = Some("todo".into());
-            a.message = Some(
+            a.text_mut().kind = Some("todo".into());
+            a.text_mut().message = Some(
                 "todo: written as an empty test case that the suite's `tests` count leaves out (jest-junit's todo)"
                     .into(),
             );
@@ -784,8 +787,8 @@ impl RunBuilder {
             for a in &mut t.attempts[..last] {
                 if a.status == crate::model::Status::Passed {
                     a.status = crate::model::Status::Failed;
-                    a.kind.get_or_insert_with(|| "rerun".to_string());
-                    a.message.get_or_insert_with(|| {
+                    a.text_mut().kind.get_or_insert_with(|| "rerun".to_string());
+                    a.text_mut().message.get_or_insert_with(|| {
                         "[regdiff] recorded without an outcome, but retried: read as not passed"
                             .to_string()
                     });

@@ -175,23 +175,23 @@ fn convert(t: PTest, bad_durations: &mut u64) -> Result<CaseInput, String> {
         .collect();
     let mut a = Attempt::new(status);
     a.duration_s = (!durations.is_empty()).then(|| durations.iter().sum());
-    a.kind = kind;
+    a.text_mut().kind = kind;
     if let Some(p) = culprit {
         let longrepr = p.longrepr.as_ref().filter(|v| !v.is_null()).map(text);
-        a.message = p
+        a.text_mut().message = p
             .crash
             .as_ref()
             .and_then(|c| c.message.as_deref())
             .or(longrepr.as_deref().filter(|_| status == Status::Skipped))
             .map(|m| bound(m, MESSAGE_MAX, 0));
         if status != Status::Skipped {
-            a.trace = longrepr.map(|l| bound(&l, TRACE_MAX, 0));
+            a.text_mut().trace = longrepr.map(|l| bound(&l, TRACE_MAX, 0));
         }
     }
-    if a.kind.as_deref() == Some("teardown") {
-        a.message = Some(format!(
+    if a.kind() == Some("teardown") {
+        a.text_mut().message = Some(format!(
             "[regdiff] the test body passed; teardown failed: {}",
-            a.message.as_deref().unwrap_or("")
+            a.message().unwrap_or("")
         ));
     }
     let joined = |get: fn(&PPhase) -> Option<&String>| {
@@ -202,13 +202,13 @@ fn convert(t: PTest, bad_durations: &mut u64) -> Result<CaseInput, String> {
             .collect();
         (!parts.is_empty()).then(|| bound(&parts.join(""), OUTPUT_MAX, OUTPUT_MAX))
     };
-    a.stdout = joined(|p| p.stdout.as_ref());
-    a.stderr = joined(|p| p.stderr.as_ref());
+    a.text_mut().stdout = joined(|p| p.stdout.as_ref());
+    a.text_mut().stderr = joined(|p| p.stderr.as_ref());
     let mut attempts = Vec::with_capacity(2);
     if t.outcome == "rerun" {
         let mut earlier = Attempt::new(Status::Failed);
-        earlier.kind = Some("rerun".into());
-        earlier.message = Some(
+        earlier.text_mut().kind = Some("rerun".into());
+        earlier.text_mut().message = Some(
             "[regdiff] pytest-json-report keeps only the last attempt; an earlier one failed"
                 .into(),
         );

@@ -147,11 +147,11 @@ fn implied_attempt(t: &TestResult) -> bool {
         [a] => {
             a.status == t.status
                 && a.duration_s.map(f64::to_bits) == t.duration_s.map(f64::to_bits)
-                && a.message.is_none()
-                && a.kind.is_none()
-                && a.trace.is_none()
-                && a.stdout.is_none()
-                && a.stderr.is_none()
+                && a.message().is_none()
+                && a.kind().is_none()
+                && a.trace().is_none()
+                && a.stdout().is_none()
+                && a.stderr().is_none()
         }
         _ => false,
     }
@@ -900,7 +900,7 @@ mod tests {
         s.tests.push(t("other", None, "other", Status::Skipped));
         let mut bad = t("suite::a.B::bad", Some("a.B"), "bad", Status::Failed);
         bad.attempts.insert(0, Attempt::new(Status::Passed));
-        bad.attempts[1].message = Some("boom\nline 2 \u{1F600}".into());
+        bad.attempts[1].text_mut().message = Some("boom\nline 2 \u{1F600}".into());
         bad.tags = vec!["critical".into()];
         bad.line = Some(7);
         bad.properties.insert("k".into(), "v".into());

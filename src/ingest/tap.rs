@@ -548,11 +548,11 @@ impl Reader<'_> {
         let singles = (plan - level.points).min(MISSING_MAX);
         for k in first..first + singles {
             let mut a = Attempt::new(Status::Errored);
-            a.message = Some(message.clone());
-            a.kind = Some("missing".into());
+            a.text_mut().message = Some(message.clone());
+            a.text_mut().kind = Some("missing".into());
             // The stream's last lines go with the first missing test only.
             if k == first && !tail.is_empty() {
-                a.trace = Some(bound(&tail.join("\n"), TRACE_MAX, 0));
+                a.text_mut().trace = Some(bound(&tail.join("\n"), TRACE_MAX, 0));
             }
             let last = k + 1 == first + singles && k < plan;
             level.cases.push(CaseInput {
@@ -631,11 +631,11 @@ impl Reader<'_> {
             a.duration_s = d.duration_s;
             match &p.directive {
                 Some((Directive::Skip, reason)) => {
-                    a.message = (!reason.is_empty()).then(|| reason.clone());
+                    a.text_mut().message = (!reason.is_empty()).then(|| reason.clone());
                 }
                 Some((Directive::Todo, reason)) => {
-                    a.kind = Some("todo".into());
-                    a.message = Some(format!(
+                    a.text_mut().kind = Some("todo".into());
+                    a.text_mut().message = Some(format!(
                         "TODO{}{} (the point {})",
                         if reason.is_empty() { "" } else { ": " },
                         reason,
@@ -643,7 +643,7 @@ impl Reader<'_> {
                     ));
                 }
                 None if !p.ok => {
-                    a.message = d
+                    a.text_mut().message = d
                         .message
                         .clone()
                         .map(|m| bound(&m, MESSAGE_MAX, 0))
@@ -663,18 +663,18 @@ impl Reader<'_> {
                         });
                     if group_failed_alone {
                         a.status = Status::Errored;
-                        a.kind = Some("subtests".into());
-                        let m = a.message.take().unwrap_or_default();
-                        a.message = Some(format!(
+                        a.text_mut().kind = Some("subtests".into());
+                        let m = a.text_mut().message.take().unwrap_or_default();
+                        a.text_mut().message = Some(format!(
                             "the group failed although none of its subtests did{}{}",
                             if m.is_empty() { "" } else { ": " },
                             m
                         ));
                     } else {
-                        a.kind = d.kind.clone();
+                        a.text_mut().kind = d.kind.clone();
                     }
                     if !d.trace.is_empty() {
-                        a.trace = Some(bound(&d.trace.join("\n"), TRACE_MAX, 0));
+                        a.text_mut().trace = Some(bound(&d.trace.join("\n"), TRACE_MAX, 0));
                     }
                 }
                 None => {}

@@ -883,7 +883,7 @@ impl ClickHouseStore {
             .map(|t| match t.attempts.last() {
                 Some(a) if t.status.is_failure() => (
                     crate::signature::signature(a),
-                    a.message.clone().unwrap_or_default(),
+                    a.message().map(str::to_string).unwrap_or_default(),
                 ),
                 _ => (String::new(), String::new()),
             })
