@@ -329,6 +329,10 @@ impl<'de> Deserialize<'de> for Attempt {
     }
 }
 
+/// A name many tests of a run share (suite, class name, file): held once, pointed to by
+/// each test. Serialised as a plain string.
+pub type Name = std::sync::Arc<str>;
+
 /// One test case of a run, with every attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
@@ -337,10 +341,10 @@ pub struct TestResult {
     pub id: String,
     /// Innermost suite name, when the source has suites.
     #[serde(default)]
-    pub suite: Option<String>,
+    pub suite: Option<Name>,
     /// Class name (module path, test binary) as the source gives it.
     #[serde(default)]
-    pub classname: Option<String>,
+    pub classname: Option<Name>,
     /// Test name, parameters kept.
     pub name: String,
     /// Outcome of the last attempt.
@@ -351,7 +355,7 @@ pub struct TestResult {
     pub duration_s: Option<f64>,
     /// Source file of the test, when known.
     #[serde(default)]
-    pub file: Option<String>,
+    pub file: Option<Name>,
     /// Line in `file`, when known.
     #[serde(default)]
     pub line: Option<u32>,

@@ -45,7 +45,7 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use crate::error::IngestError;
-use crate::model::{Attempt, Snapshot, TestResult, test_id};
+use crate::model::{Attempt, Name, Snapshot, TestResult, test_id};
 
 /// Input formats regdiff reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -509,6 +509,8 @@ pub struct RunBuilder {
     relabelled: u64,
     /// Tests repeated while holding a passing attempt, in order (indices into `tests`).
     repeats: Vec<usize>,
+    /// Suite, class and file names, one copy each.
+    names: hashbrown::HashSet<Name>,
     /// Warnings so far, each naming file and position.
     pub warnings: Vec<String>,
     /// Host name found in the report, if any.
@@ -716,20 +718,35 @@ impl RunBuilder {
             let t = &tests[i];
             hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_str()))
         });
+        let id = test_id(case.classname.as_deref(), &case.name);
+        let suite = self.intern(case.suite);
+        let classname = self.intern(case.classname);
+        let file = self.intern(case.file);
         self.tests.push(TestResult {
-            id: test_id(case.classname.as_deref(), &case.name),
-            suite: case.suite,
-            classname: case.classname,
+            id,
+            suite,
+            classname,
             name: case.name,
             status,
             attempts: case.attempts,
             duration_s,
-            file: case.file,
+            file,
             line: case.line,
             tags: case.tags,
             properties: case.properties,
         });
         true
+    }
+
+    /// The shared copy of a suite, class or file name.
+    fn intern(&mut self, name: Option<String>) -> Option<Name> {
+        let name = name?;
+        if let Some(n) = self.names.get(name.as_str()) {
+            return Some(n.clone());
+        }
+        let n = Name::from(name);
+        self.names.insert(n.clone());
+        Some(n)
     }
 
     /// The number of tests held so far (0 for a counting builder).
@@ -843,10 +860,16 @@ impl RunBuilder {
             let suites: Vec<String> = idxs
                 .iter()
                 .take(NAMED)
-                .map(|&i| self.tests[i].suite.clone().unwrap_or_default())
+                .map(|&i| {
+                    self.tests[i]
+                        .suite
+                        .as_deref()
+                        .unwrap_or_default()
+                        .to_string()
+                })
                 .collect();
             for &i in &idxs {
-                let suite = self.tests[i].suite.clone().unwrap_or_default();
+                let suite = self.tests[i].suite.as_deref().unwrap_or_default();
                 self.tests[i].id = format!("{suite}::{id}");
             }
             if ids > 20 {

@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::IngestError;
 use crate::model::{
-    Attempt, EnvFingerprint, Metric, RunInfo, SNAPSHOT_SCHEMA, Snapshot, Status, TestResult,
+    Attempt, EnvFingerprint, Metric, Name, RunInfo, SNAPSHOT_SCHEMA, Snapshot, Status, TestResult,
     test_id,
 };
 
@@ -395,7 +395,7 @@ pub struct TestRow<'r> {
     /// Its name.
     pub name: &'r str,
     /// Suite, class name and file.
-    pub context: &'r [Option<String>; 3],
+    pub context: &'r [Option<Name>; 3],
     /// Final status.
     pub status: Status,
     /// Duration of the last attempt.
@@ -558,8 +558,8 @@ fn scan_rows(
     let mut lines = bytes.split(|b| *b == b'\n');
     let first = lines.next().unwrap_or_default();
     let header = header(path, first)?;
-    let mut contexts: Vec<[Option<String>; 3]> = Vec::new();
-    let none: [Option<String>; 3] = [None, None, None];
+    let mut contexts: Vec<[Option<Name>; 3]> = Vec::new();
+    let none: [Option<Name>; 3] = [None, None, None];
     let mut seen = Counts::default();
     let mut end: Option<(usize, Counts)> = None;
     for (i, line) in lines.enumerate() {
@@ -659,7 +659,7 @@ fn scan_rows(
                 properties: row.p.unwrap_or_default(),
             });
         } else if let Some(c) = row.c {
-            contexts.push(c);
+            contexts.push(c.map(|n| n.map(Name::from)));
         } else if let Some(m) = row.m {
             seen.metrics += 1;
             sink.metric(m);
@@ -884,7 +884,7 @@ mod tests {
             TestResult {
                 id: id.into(),
                 suite: Some("suite \"one\"".into()),
-                classname: class.map(str::to_string),
+                classname: class.map(Name::from),
                 name: name.into(),
                 status,
                 attempts: vec![a],
