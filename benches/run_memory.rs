@@ -79,9 +79,16 @@ fn bench(c: &mut Criterion) {
         .unwrap()
         .remove(0);
     let held = live() - before;
+    let strings: usize = run
+        .tests
+        .iter()
+        .map(|t| t.id.capacity() + t.name.capacity())
+        .sum();
     eprintln!(
-        "JUnit: {} tests held, {:.0} bytes a test",
+        "JUnit: {} tests held (room for {}; {:.0} bytes a test in ids and names), {:.0} bytes a test",
         run.tests.len(),
+        run.tests.capacity(),
+        strings as f64 / run.tests.len() as f64,
         held as f64 / run.tests.len() as f64
     );
     drop(run);

@@ -893,6 +893,9 @@ impl RunBuilder {
             ));
         }
         let mut snap = Snapshot::new();
+        // The room reserved from the file's size is a guess: give back what the run did
+        // not use (up to half of the tests' memory on a run of short cases).
+        self.tests.shrink_to_fit();
         snap.tests = self.tests;
         snap.metrics = self.metrics;
         snap.env = self.env;
