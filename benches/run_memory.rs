@@ -5,9 +5,10 @@
 //! heap. Each figure is (live bytes after − before) / tests, so it counts the test structs,
 //! their strings and attempts, but not the allocator's own rounding:
 //!
-//! * `stored run`: 20 stored runs of 10,000 generated tests each (the `benches/scale.sh`
-//!   store: 1% failing with message and trace, suite/class per test), decoded and held, as a
-//!   `compare --base 'main[20]'` holds its base side;
+//! * `stored run`: one, then 20 stored runs of 10,000 generated tests each (the
+//!   `benches/scale.sh` store: 1% failing with message and trace, suite/class per test),
+//!   decoded and held, as a `compare --base 'main[20]'` holds its base side (the runs of a
+//!   side share their ids and names);
 //! * `JUnit`: a 100,000-case JUnit report read into a run, as `compare` and `record` do.
 //!
 //! `cargo bench --bench run_memory` prints both, then times the decode.
@@ -54,11 +55,26 @@ fn live() -> isize {
 }
 
 fn bench(c: &mut Criterion) {
+    eprintln!(
+        "a test: {} bytes, an attempt: {} bytes",
+        std::mem::size_of::<regdiff::model::TestResult>(),
+        std::mem::size_of::<regdiff::model::Attempt>()
+    );
     let dir = tempfile::tempdir().unwrap();
     support::gen_store(dir.path(), 20, 10_000);
     let store = FsStore::new(dir.path().join("store"));
     let catalog = store.catalog().unwrap();
     let metas: Vec<_> = catalog.runs.iter().collect();
+
+    let before = live();
+    let one = store.load_batch(&metas[..1]);
+    let held = live() - before;
+    let n = one[0].as_ref().unwrap().tests.len();
+    eprintln!(
+        "stored run: 1 run, {n} tests held, {:.0} bytes a test",
+        held as f64 / n as f64
+    );
+    drop(one);
 
     let before = live();
     let runs = store.load_batch(&metas);
@@ -79,11 +95,7 @@ fn bench(c: &mut Criterion) {
         .unwrap()
         .remove(0);
     let held = live() - before;
-    let strings: usize = run
-        .tests
-        .iter()
-        .map(|t| t.id.capacity() + t.name.capacity())
-        .sum();
+    let strings: usize = run.tests.iter().map(|t| t.id.len() + t.name.len()).sum();
     eprintln!(
         "JUnit: {} tests held (room for {}; {:.0} bytes a test in ids and names), {:.0} bytes a test",
         run.tests.len(),

@@ -96,7 +96,7 @@ pub fn align_tests<'a>(base: &[Run<'a>], head: &[Run<'a>]) -> Alignment<'a> {
         let mut slots = Vec::with_capacity(side.iter().map(|r| r.snapshot.tests.len()).sum());
         for run in side {
             for t in &run.snapshot.tests {
-                let id = t.id.as_str();
+                let id = t.id.as_ref();
                 let slot = *index.entry(id).or_insert_with(|| {
                     ids.push(id);
                     (ids.len() - 1) as u32
@@ -151,16 +151,16 @@ fn group<'a>(side: &[Run<'a>], slots: &[u32], n: usize) -> (Vec<Observation<'a>>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Attempt, Status};
+    use crate::model::{Attempt, Name, Status};
 
     fn snap(ids: &[&str]) -> Snapshot {
         let mut s = Snapshot::new();
         for id in ids {
             s.tests.push(TestResult {
-                id: id.to_string(),
+                id: Name::from(*id),
                 suite: None,
                 classname: None,
-                name: id.to_string(),
+                name: Name::from(*id),
                 status: Status::Passed,
                 attempts: vec![Attempt::new(Status::Passed)],
                 duration_s: None,
@@ -204,6 +204,6 @@ mod tests {
         assert_eq!((b.base.len(), b.head.len()), (1, 1));
         let c = al.get(2);
         assert_eq!((c.base.len(), c.head.len()), (0, 1));
-        assert_eq!(c.head[0].result.id, "c");
+        assert_eq!(&*c.head[0].result.id, "c");
     }
 }

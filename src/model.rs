@@ -333,12 +333,57 @@ impl<'de> Deserialize<'de> for Attempt {
 /// each test. Serialised as a plain string.
 pub type Name = std::sync::Arc<str>;
 
+/// The ids and names one run holds, for the other runs of the same side to point to
+/// instead of making copies of their own: 200 runs of a suite then hold each test's id
+/// and name once.
+#[derive(Debug, Default)]
+pub struct SharedNames(hashbrown::HashSet<Name>);
+
+impl SharedNames {
+    /// The ids, names, suites, class names and files of a run.
+    pub fn of(s: &Snapshot) -> Self {
+        let mut set = hashbrown::HashSet::with_capacity(s.tests.len() * 2);
+        for t in &s.tests {
+            set.insert(t.id.clone());
+            set.insert(t.name.clone());
+            for n in [&t.suite, &t.classname, &t.file].into_iter().flatten() {
+                set.insert(n.clone());
+            }
+        }
+        SharedNames(set)
+    }
+
+    /// The shared copy of `s`, or a new one when no run holds it.
+    pub fn get(&self, s: &str) -> Name {
+        self.0.get(s).cloned().unwrap_or_else(|| Name::from(s))
+    }
+
+    /// Points a run's ids and names to the shared copies.
+    pub fn share(&self, s: &mut Snapshot) {
+        let swap = |n: &mut Name| {
+            if let Some(shared) = self.0.get(&**n) {
+                *n = shared.clone();
+            }
+        };
+        for t in &mut s.tests {
+            swap(&mut t.id);
+            swap(&mut t.name);
+            for n in [&mut t.suite, &mut t.classname, &mut t.file]
+                .into_iter()
+                .flatten()
+            {
+                swap(n);
+            }
+        }
+    }
+}
+
 /// One test case of a run, with every attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
     /// Stable identity: `classname::name` when the source gives a class name other than the name, else `name`
     /// (qualified with the suite when the same id appears in two suites of one run).
-    pub id: String,
+    pub id: Name,
     /// Innermost suite name, when the source has suites.
     #[serde(default)]
     pub suite: Option<Name>,
@@ -346,7 +391,7 @@ pub struct TestResult {
     #[serde(default)]
     pub classname: Option<Name>,
     /// Test name, parameters kept.
-    pub name: String,
+    pub name: Name,
     /// Outcome of the last attempt.
     pub status: Status,
     /// Every attempt in order; the last one decides `status`.

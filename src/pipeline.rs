@@ -79,7 +79,7 @@ pub fn failing_ids(head: &[Run<'_>]) -> HashSet<String> {
     head.iter()
         .flat_map(|r| r.snapshot.tests.iter())
         .filter(|t| t.status.is_failure())
-        .map(|t| t.id.clone())
+        .map(|t| t.id.to_string())
         .collect()
 }
 

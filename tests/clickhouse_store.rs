@@ -323,7 +323,12 @@ fn history_questions_read_only_the_tests_asked_for() {
     let run = &catalog.runs[0];
     let whole = store.load(run).unwrap();
     assert!(whole.tests.len() > 10 && !whole.metrics.is_empty());
-    let wanted: HashSet<String> = whole.tests.iter().take(3).map(|t| t.id.clone()).collect();
+    let wanted: HashSet<String> = whole
+        .tests
+        .iter()
+        .take(3)
+        .map(|t| t.id.to_string())
+        .collect();
     let mut sink = Counting {
         wanted: &wanted,
         seen: 0,

@@ -52,7 +52,7 @@ fn tap_from_test_more_matches_prove() {
             let class = t.classname.as_deref().unwrap_or("");
             match class.split_once(" > ") {
                 Some((_, group)) => group.split(" > ").next().unwrap().to_string(),
-                None => t.name.clone(),
+                None => t.name.to_string(),
             }
         })
         .collect();
@@ -61,7 +61,7 @@ fn tap_from_test_more_matches_prove() {
         .tests
         .iter()
         .filter(|t| t.status.is_failure())
-        .map(|t| t.id.as_str())
+        .map(|t| &*t.id)
         .collect();
     assert_eq!(
         failing_top.into_iter().collect::<Vec<_>>(),
@@ -71,14 +71,18 @@ fn tap_from_test_more_matches_prove() {
         counts(&s),
         BTreeMap::from([("failed", 2), ("passed", 6), ("skipped", 2)])
     );
-    let mult = s.tests.iter().find(|t| t.name == "multiplication").unwrap();
+    let mult = s
+        .tests
+        .iter()
+        .find(|t| &*t.name == "multiplication")
+        .unwrap();
     assert_eq!(mult.attempts[0].message(), Some("got: '6'; expected: '7'"));
     assert_eq!((mult.file.as_deref(), mult.line), (Some("calc.t"), Some(8)));
     // The TODO point failed as expected: not a failure.
     let todo = s
         .tests
         .iter()
-        .find(|t| t.name == "dotted capital I")
+        .find(|t| &*t.name == "dotted capital I")
         .unwrap();
     assert_eq!(todo.status, Status::Skipped);
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
@@ -91,7 +95,7 @@ fn tap_that_ends_before_its_plan_reports_the_missing_tests() {
     // prove: short.t Tests: 2 Failed: 0; "Bad plan. You planned 5 tests but ran 2."
     let s = read("tap/short.tap");
     assert_eq!(counts(&s), BTreeMap::from([("errored", 3), ("passed", 2)]));
-    let missing = s.tests.iter().find(|t| t.name == "test 3").unwrap();
+    let missing = s.tests.iter().find(|t| &*t.name == "test 3").unwrap();
     let a = &missing.attempts[0];
     assert_eq!(
         a.message(),
@@ -120,8 +124,8 @@ fn tap_13_from_node_matches_its_footer() {
         counts(&s),
         BTreeMap::from([("failed", 2), ("passed", 2), ("skipped", 2)])
     );
-    let divides = s.tests.iter().find(|t| t.name == "divides").unwrap();
-    assert_eq!(divides.id, "node > arithmetic::divides");
+    let divides = s.tests.iter().find(|t| &*t.name == "divides").unwrap();
+    assert_eq!(&*divides.id, "node > arithmetic::divides");
     let a = &divides.attempts[0];
     assert_eq!(a.kind(), Some("AssertionError"));
     assert!(a.message().unwrap().contains("3.5 !== 3"), "{a:?}");
@@ -131,7 +135,7 @@ fn tap_13_from_node_matches_its_footer() {
     let todo = s
         .tests
         .iter()
-        .find(|t| t.name == "todo: big numbers")
+        .find(|t| &*t.name == "todo: big numbers")
         .unwrap();
     assert_eq!(todo.status, Status::Skipped);
     insta::assert_json_snapshot!("tap-node", pinned(&s));
@@ -150,7 +154,7 @@ fn tap_edge_cases() {
     let ids: Vec<(&str, &str)> = s
         .tests
         .iter()
-        .map(|t| (t.id.as_str(), t.status.as_str()))
+        .map(|t| (&*t.id, t.status.as_str()))
         .collect();
     assert_eq!(
         ids,
@@ -192,7 +196,7 @@ fn go_test_json_matches_go_and_keeps_what_has_no_end_event() {
     // good is (cached); TestHangs panics with a timeout and has no end event.
     let s = read("gotest/run.json");
     let by_id: BTreeMap<&str, &regdiff::model::TestResult> =
-        s.tests.iter().map(|t| (t.id.as_str(), t)).collect();
+        s.tests.iter().map(|t| (&*t.id, t)).collect();
     let status = |id: &str| by_id.get(id).map(|t| t.status.as_str());
     assert_eq!(
         status("example.com/calc/calc::TestMultiply"),
@@ -303,7 +307,7 @@ fn attempts(s: &Snapshot) -> usize {
 }
 
 fn get<'a>(s: &'a Snapshot, id: &str) -> &'a regdiff::model::TestResult {
-    s.tests.iter().find(|t| t.id == id).unwrap_or_else(|| {
+    s.tests.iter().find(|t| &*t.id == id).unwrap_or_else(|| {
         panic!(
             "no test `{id}` in {:?}",
             s.tests.iter().map(|t| &t.id).collect::<Vec<_>>()
@@ -680,7 +684,10 @@ fn gtest_json_matches_its_console_and_its_xml() {
     // The XML of the same run gives the same tests with the same outcomes.
     let x = read("gtest-json/gtest.xml");
     let outcomes = |s: &Snapshot| -> BTreeMap<String, Status> {
-        s.tests.iter().map(|t| (t.id.clone(), t.status)).collect()
+        s.tests
+            .iter()
+            .map(|t| (t.id.to_string(), t.status))
+            .collect()
     };
     assert_eq!(outcomes(&s), outcomes(&x));
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
@@ -719,7 +726,10 @@ fn cargo_test_text_matches_its_summary_lines_and_the_nextest_junit_of_the_same_r
             .unwrap()
             .remove(0);
         let by_name = |s: &Snapshot| -> BTreeMap<String, Status> {
-            s.tests.iter().map(|t| (t.name.clone(), t.status)).collect()
+            s.tests
+                .iter()
+                .map(|t| (t.name.to_string(), t.status))
+                .collect()
         };
         assert_eq!(by_name(&s), by_name(&junit), "{run}");
         assert!(
@@ -736,7 +746,7 @@ fn cargo_test_text_matches_its_summary_lines_and_the_nextest_junit_of_the_same_r
     let t = s
         .tests
         .iter()
-        .find(|t| t.name == "append_and_read_back")
+        .find(|t| &*t.name == "append_and_read_back")
         .unwrap();
     assert_eq!(t.suite.as_deref(), Some("roll"));
     let a = &t.attempts[0];
@@ -750,7 +760,7 @@ fn cargo_test_text_matches_its_summary_lines_and_the_nextest_junit_of_the_same_r
     let lib = s
         .tests
         .iter()
-        .find(|t| t.name == "kv::tests::scratch_store_roundtrip")
+        .find(|t| &*t.name == "kv::tests::scratch_store_roundtrip")
         .unwrap();
     assert_eq!(lib.suite.as_deref(), Some("rollstore"));
     assert!(
@@ -825,7 +835,7 @@ fn perl_tap_with_todo_skip_and_subtests_matches_prove() {
         let top = |t: &regdiff::model::TestResult| -> String {
             match t.classname.as_deref().and_then(|c| c.split_once(" > ")) {
                 Some((_, group)) => group.split(" > ").next().unwrap().to_string(),
-                None => t.name.clone(),
+                None => t.name.to_string(),
             }
         };
         let points: std::collections::BTreeSet<String> = s.tests.iter().map(top).collect();

@@ -134,7 +134,7 @@ fn every_fixture_reads_as_its_producer_reported() {
             ));
         }
         if !qualified {
-            let by_id: BTreeMap<&str, _> = snap.tests.iter().map(|t| (t.id.as_str(), t)).collect();
+            let by_id: BTreeMap<&str, _> = snap.tests.iter().map(|t| (&*t.id, t)).collect();
             let lenient = name == "pytest-rerunfailures.xml";
             for m in want["multi_attempt"].as_array().unwrap() {
                 let id = m["id"].as_str().unwrap();
@@ -219,7 +219,7 @@ fn entities_cdata_and_output_are_decoded() {
     let t = snap
         .tests
         .iter()
-        .find(|t| t.id == "ent.Suite::cdata_failure")
+        .find(|t| &*t.id == "ent.Suite::cdata_failure")
         .unwrap();
     let a = t.last_attempt().unwrap();
     assert_eq!(
@@ -245,20 +245,20 @@ fn properties_and_tags_keep_every_value() {
     let t = snap
         .tests
         .iter()
-        .find(|t| t.id == "props.Suite::with_repeated_tag")
+        .find(|t| &*t.id == "props.Suite::with_repeated_tag")
         .unwrap();
     assert_eq!(t.tags, vec!["smoke", "db"]);
     assert_eq!(t.properties["owner"], "team-a");
     let csv = snap
         .tests
         .iter()
-        .find(|t| t.id == "props.Suite::with_tags_csv")
+        .find(|t| &*t.id == "props.Suite::with_tags_csv")
         .unwrap();
     assert_eq!(csv.tags, vec!["slow", "network"]);
     let text = snap
         .tests
         .iter()
-        .find(|t| t.id == "props.Suite::with_text_value")
+        .find(|t| &*t.id == "props.Suite::with_text_value")
         .unwrap();
     assert_eq!(
         text.properties["description"],

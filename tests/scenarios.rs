@@ -146,8 +146,8 @@ fn every_scenario_matches_its_truth() {
                         continue;
                     }
                     strong_named += 1;
-                    let verdict = items.get(&t.id).map(|i| i["verdict"].as_str().unwrap());
-                    let change = items.get(&t.id).map(|i| i["change"].as_str().unwrap());
+                    let verdict = items.get(&*t.id).map(|i| i["verdict"].as_str().unwrap());
+                    let change = items.get(&*t.id).map(|i| i["change"].as_str().unwrap());
                     if verdict != Some("environmental") && change != Some("still_failing") {
                         failures.push(format!(
                             "{name}: {} names `{}` ({}) but is {verdict:?}",

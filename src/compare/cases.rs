@@ -236,7 +236,7 @@ pub fn compare_test<'a>(
         .head
         .first()
         .or(t.base.first())
-        .map(|o| o.result.name.as_str())
+        .map(|o| o.result.name.as_ref())
         .unwrap_or(t.id);
     let mut tags: Vec<String> = Vec::new();
     for o in t.head.iter().chain(t.base.iter()) {

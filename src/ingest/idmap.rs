@@ -125,14 +125,17 @@ impl IdMap {
         let mut rewritten: BTreeMap<Vec<usize>, (u64, String, String)> = BTreeMap::new();
         let mut changed = vec![false; snap.tests.len()];
         for (t, changed) in snap.tests.iter_mut().zip(&mut changed) {
-            let original = t.properties.get("original_id").unwrap_or(&t.id);
+            let original = t
+                .properties
+                .get("original_id")
+                .map_or(&*t.id, String::as_str);
             if let Some((new, fired)) = self.rewrite(original) {
-                let original = original.clone();
+                let original = original.to_string();
                 let e = rewritten
                     .entry(fired)
                     .or_insert_with(|| (0, original.clone(), new.clone()));
                 e.0 += 1;
-                t.id = new;
+                t.id = new.into();
                 t.properties.insert("original_id".into(), original);
                 *changed = true;
             }
@@ -153,22 +156,22 @@ impl IdMap {
             .iter()
             .zip(&changed)
             .filter(|(_, c)| !**c)
-            .map(|(t, _)| t.id.clone())
+            .map(|(t, _)| t.id.to_string())
             .collect();
         let mut merged: Vec<(String, String)> = Vec::new();
         for (t, _) in snap.tests.iter_mut().zip(&changed).filter(|(_, c)| **c) {
-            if !taken.contains(&t.id) {
-                taken.insert(t.id.clone());
+            if !taken.contains(&*t.id) {
+                taken.insert(t.id.to_string());
                 continue;
             }
             let mut n = 2;
             while taken.contains(&format!("{}#{n}", t.id)) {
                 n += 1;
             }
-            t.id = format!("{}#{n}", t.id);
-            taken.insert(t.id.clone());
+            t.id = format!("{}#{n}", t.id).into();
+            taken.insert(t.id.to_string());
             let original = t.properties.get("original_id").cloned().unwrap_or_default();
-            merged.push((original, t.id.clone()));
+            merged.push((original, t.id.to_string()));
         }
         if let Some((original, id)) = merged.first() {
             snap.warnings.push(format!(
@@ -215,7 +218,7 @@ mod tests {
             test("plain"),
         ];
         map.apply(&mut s);
-        let ids: Vec<&str> = s.tests.iter().map(|t| t.id.as_str()).collect();
+        let ids: Vec<&str> = s.tests.iter().map(|t| t.id.as_ref()).collect();
         assert_eq!(
             ids,
             [
@@ -246,9 +249,9 @@ mod tests {
         // Applied again (a stored run read back): the same ids.
         let digits = IdMap::new([(r"\d+", "N", "digits".to_string())]).unwrap();
         digits.apply(&mut s);
-        let first: Vec<String> = s.tests.iter().map(|t| t.id.clone()).collect();
+        let first: Vec<String> = s.tests.iter().map(|t| t.id.to_string()).collect();
         digits.apply(&mut s);
-        let second: Vec<String> = s.tests.iter().map(|t| t.id.clone()).collect();
+        let second: Vec<String> = s.tests.iter().map(|t| t.id.to_string()).collect();
         assert_eq!(first, second);
     }
 
@@ -260,7 +263,7 @@ mod tests {
         let mut s = Snapshot::new();
         s.tests = vec![test("TestCache/seed=17"), test("TestCache")];
         map.apply(&mut s);
-        let ids: Vec<&str> = s.tests.iter().map(|t| t.id.as_str()).collect();
+        let ids: Vec<&str> = s.tests.iter().map(|t| t.id.as_ref()).collect();
         assert_eq!(ids, ["TestCache#2", "TestCache"]);
     }
 

@@ -630,7 +630,7 @@ impl RunBuilder {
         self.index.reserve(additional, |&i| {
             use std::hash::BuildHasher;
             let t = &tests[i];
-            hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_str()))
+            hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_ref()))
         });
     }
 
@@ -648,7 +648,9 @@ impl RunBuilder {
             .index
             .find(hash, |&i| {
                 let t = &tests[i];
-                t.name == name && t.classname.as_deref() == classname && t.suite.as_deref() == suite
+                &*t.name == name
+                    && t.classname.as_deref() == classname
+                    && t.suite.as_deref() == suite
             })
             .copied();
         (hash, found)
@@ -703,7 +705,8 @@ impl RunBuilder {
             }
             t.properties.extend(case.properties);
             self.repeated += 1;
-            self.repeated_example.get_or_insert_with(|| t.id.clone());
+            self.repeated_example
+                .get_or_insert_with(|| t.id.to_string());
             return false;
         }
         let last = case.attempts.last().cloned();
@@ -716,17 +719,17 @@ impl RunBuilder {
         let tests = &self.tests;
         self.index.insert_unique(hash, self.tests.len(), |&i| {
             let t = &tests[i];
-            hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_str()))
+            hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_ref()))
         });
         let id = test_id(case.classname.as_deref(), &case.name);
         let suite = self.intern(case.suite);
         let classname = self.intern(case.classname);
         let file = self.intern(case.file);
         self.tests.push(TestResult {
-            id,
+            id: id.into(),
             suite,
             classname,
-            name: case.name,
+            name: case.name.into(),
             status,
             attempts: case.attempts,
             duration_s,
@@ -836,7 +839,7 @@ impl RunBuilder {
                 hashbrown::HashMap::with_capacity(self.tests.len());
             let mut clashing = false;
             for (i, t) in self.tests.iter().enumerate() {
-                let v = by_id.entry(t.id.as_str()).or_default();
+                let v = by_id.entry(t.id.as_ref()).or_default();
                 v.push(i);
                 clashing |= v.len() > 1;
             }
@@ -870,7 +873,7 @@ impl RunBuilder {
                 .collect();
             for &i in &idxs {
                 let suite = self.tests[i].suite.as_deref().unwrap_or_default();
-                self.tests[i].id = format!("{suite}::{id}");
+                self.tests[i].id = format!("{suite}::{id}").into();
             }
             if ids > 20 {
                 continue;

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::IngestError;
-use crate::model::{SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA_PREFIX, Snapshot};
+use crate::model::{SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA_PREFIX, SharedNames, Snapshot};
 
 #[derive(Deserialize)]
 struct SchemaOnly {
@@ -24,13 +24,26 @@ pub fn read_file(path: &Path) -> Result<Snapshot, IngestError> {
 /// Parses and validates snapshot bytes, in either encoding (one JSON document, or the
 /// store's JSON Lines of [`super::snapshot_lines`]); `path` is used in messages.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Snapshot, IngestError> {
+    parse_shared(path, bytes, None)
+}
+
+/// [`parse`], pointing ids and names to `names`' copies where it holds them (the runs of
+/// one side share them).
+pub fn parse_shared(
+    path: &Path,
+    bytes: &[u8],
+    names: Option<&SharedNames>,
+) -> Result<Snapshot, IngestError> {
     if super::snapshot_lines::sniff(&bytes[..bytes.len().min(4096)]) {
-        let snap = super::snapshot_lines::decode(path, bytes)?;
+        let snap = super::snapshot_lines::decode_shared(path, bytes, names)?;
         check_values(path, &snap)?;
         return Ok(snap);
     }
     match serde_json::from_slice::<Snapshot>(bytes) {
         Ok(mut snap) => {
+            if let Some(names) = names {
+                names.share(&mut snap);
+            }
             check_schema(path, Some(&serde_json::Value::String(snap.schema.clone())))?;
             check_values(path, &snap)?;
             fold_cpu_time_metrics(&mut snap);
@@ -94,7 +107,7 @@ fn check_values(path: &Path, snap: &Snapshot) -> Result<(), IngestError> {
     }
     let mut ids = std::collections::HashSet::with_capacity(snap.tests.len());
     for (i, t) in snap.tests.iter().enumerate() {
-        if !ids.insert(t.id.as_str()) {
+        if !ids.insert(t.id.as_ref()) {
             return Err(IngestError::unusable(
                 path,
                 format!(

@@ -42,8 +42,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::IngestError;
 use crate::model::{
-    Attempt, EnvFingerprint, Metric, Name, RunInfo, SNAPSHOT_SCHEMA, Snapshot, Status, TestResult,
-    test_id,
+    Attempt, EnvFingerprint, Metric, Name, RunInfo, SNAPSHOT_SCHEMA, SharedNames, Snapshot, Status,
+    TestResult, test_id,
 };
 
 /// The schema tag of the header line.
@@ -265,7 +265,7 @@ impl<W: std::io::Write> Writer<W> {
             x,
             s: status_letter(t.status),
             d: t.duration_s,
-            id: (t.id != derived).then_some(t.id.as_str()),
+            id: (*t.id != *derived).then_some(t.id.as_ref()),
             a: (!implied_attempt(t)).then_some(t.attempts.as_slice()),
             l: t.line,
             g: &t.tags,
@@ -744,7 +744,9 @@ pub fn feed(s: Snapshot, sink: &mut dyn Sink) {
 
 /// Builds a whole snapshot from the rows.
 #[derive(Default)]
-struct Whole {
+struct Whole<'n> {
+    /// Ids and names to point to rather than copy.
+    names: Option<&'n SharedNames>,
     tests: Vec<TestResult>,
     metrics: Vec<Metric>,
     warnings: Vec<String>,
@@ -752,11 +754,13 @@ struct Whole {
     properties: BTreeMap<String, String>,
 }
 
-impl Sink for Whole {
+impl Sink for Whole<'_> {
     fn test(&mut self, row: TestRow<'_>) {
         let [suite, classname, file] = row.context.clone();
-        let id = row.id.to_string();
-        let name = row.name.to_string();
+        let (id, name) = match self.names {
+            Some(n) => (n.get(row.id), n.get(row.name)),
+            None => (Name::from(row.id), Name::from(row.name)),
+        };
         let TestRow {
             status,
             duration_s,
@@ -800,8 +804,23 @@ impl Sink for Whole {
 /// checked as a `regdiff.snapshot/1` file's are by [`super::snapshot::parse`], which every
 /// reader of a stored run goes through.
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<Snapshot, IngestError> {
-    let mut whole = Whole::default();
+    decode_shared(path, bytes, None)
+}
+
+/// [`decode`], pointing ids and names to `names`' copies where it holds them.
+pub fn decode_shared(
+    path: &Path,
+    bytes: &[u8],
+    names: Option<&SharedNames>,
+) -> Result<Snapshot, IngestError> {
+    let mut whole = Whole {
+        names,
+        ..Whole::default()
+    };
     let (header, _) = scan(path, bytes, &mut whole)?;
+    // Up to half the room of a vector grown by doubling is unused: give it back (the runs
+    // of a side are held together).
+    whole.tests.shrink_to_fit();
     let snap = Snapshot {
         schema: SNAPSHOT_SCHEMA.to_string(),
         run: header.run,

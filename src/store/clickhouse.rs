@@ -681,7 +681,6 @@ impl Store for ClickHouseStore {
     }
 
     fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
-        use rayon::prelude::*;
         let what: Vec<Fetch<'_>> = runs
             .iter()
             .map(|_| Fetch {
@@ -691,11 +690,9 @@ impl Store for ClickHouseStore {
             })
             .collect();
         match self.fetch(runs, &what) {
-            Ok(bufs) => runs
-                .par_iter()
-                .zip(bufs)
-                .map(|(m, b)| crate::ingest::snapshot::parse(&m.path, &b))
-                .collect(),
+            Ok(bufs) => super::load_sharing_names(runs.len(), |i, names| {
+                crate::ingest::snapshot::parse_shared(&runs[i].path, &bufs[i], names)
+            }),
             Err(e) => self.batch_failed(runs, &e).into_iter().map(Err).collect(),
         }
     }

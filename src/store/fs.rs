@@ -381,6 +381,13 @@ impl Store for FsStore {
         snapshot::read_file(&run.path)
     }
 
+    fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
+        super::load_sharing_names(runs.len(), |i, names| {
+            let path = &runs[i].path;
+            snapshot::parse_shared(path, &crate::ingest::input::read_all(path)?, names)
+        })
+    }
+
     fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError> {
         let bytes = crate::ingest::input::read_all(&run.path)?;
         if snapshot_lines::sniff(&bytes[..bytes.len().min(4096)]) {

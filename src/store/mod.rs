@@ -115,6 +115,29 @@ pub fn stale_warning(stale_temps: &[(PathBuf, u64)]) -> Option<String> {
     ))
 }
 
+/// Reads `n` runs whole with `load(i, names)`: the first alone, then the others in parallel,
+/// pointing to the first run's ids and names where they hold the same (the runs of one side
+/// are mostly the same tests, so 200 runs hold each id about once). One result per run, in
+/// order.
+pub fn load_sharing_names<F>(n: usize, load: F) -> Vec<Result<Snapshot, IngestError>>
+where
+    F: Fn(usize, Option<&crate::model::SharedNames>) -> Result<Snapshot, IngestError> + Sync,
+{
+    if n == 0 {
+        return Vec::new();
+    }
+    let first = load(0, None);
+    if n == 1 {
+        return vec![first];
+    }
+    let names = first.as_ref().ok().map(crate::model::SharedNames::of);
+    let rest: Vec<_> = (1..n)
+        .into_par_iter()
+        .map(|i| load(i, names.as_ref()))
+        .collect();
+    std::iter::once(first).chain(rest).collect()
+}
+
 /// A place that keeps snapshots.
 pub trait Store: Sync {
     /// A short description for messages (`baselines/`).
