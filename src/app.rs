@@ -1231,7 +1231,15 @@ struct Timings {
     on: bool,
     start: std::time::Instant,
     last: std::time::Instant,
-    laps: Vec<(&'static str, std::time::Duration)>,
+    /// Stage, its time, and the process's resident memory after it (Linux only).
+    laps: Vec<(&'static str, std::time::Duration, Option<u64>)>,
+}
+
+/// The process's resident memory in KiB, read from `/proc/self/status` (`None` elsewhere).
+fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 impl Timings {
@@ -1248,7 +1256,7 @@ impl Timings {
     fn lap(&mut self, stage: &'static str) {
         if self.on {
             let now = std::time::Instant::now();
-            self.laps.push((stage, now - self.last));
+            self.laps.push((stage, now - self.last, resident_kib()));
             self.last = now;
         }
     }
@@ -1258,10 +1266,13 @@ impl Timings {
             return;
         }
         let total = self.last - self.start;
-        for (stage, d) in &self.laps {
+        for (stage, d, rss) in &self.laps {
+            let rss = rss.map_or(String::new(), |k| {
+                format!(", {:.0} MiB resident", k as f64 / 1024.0)
+            });
             let _ = writeln!(
                 out,
-                "timing: {stage:<12} {:>9.1} ms {:>5.1}%",
+                "timing: {stage:<12} {:>9.1} ms {:>5.1}%{rss}",
                 d.as_secs_f64() * 1e3,
                 100.0 * d.as_secs_f64() / total.as_secs_f64().max(1e-12)
             );
