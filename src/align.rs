@@ -84,13 +84,17 @@ impl<'a> Alignment<'a> {
 
 /// Aligns the tests of the two sides by id.
 pub fn align_tests<'a>(base: &[Run<'a>], head: &[Run<'a>]) -> Alignment<'a> {
-    let total: usize = base
+    // Room for the largest run's tests: the runs of a comparison are mostly the same tests,
+    // so the distinct ids are about that many (room for every result of 200 runs was 130 MB
+    // of table for 10,000 ids).
+    let largest: usize = base
         .iter()
         .chain(head)
         .map(|r| r.snapshot.tests.len())
-        .sum();
-    let mut index: HashMap<&'a str, u32> = HashMap::with_capacity(total.min(1 << 24));
-    let mut ids: Vec<&'a str> = Vec::with_capacity(total);
+        .max()
+        .unwrap_or(0);
+    let mut index: HashMap<&'a str, u32> = HashMap::with_capacity(largest);
+    let mut ids: Vec<&'a str> = Vec::with_capacity(largest);
     // Test index of every result, side by side, run by run.
     let mut slot_of = |side: &[Run<'a>]| -> Vec<u32> {
         let mut slots = Vec::with_capacity(side.iter().map(|r| r.snapshot.tests.len()).sum());
@@ -131,21 +135,32 @@ fn group<'a>(side: &[Run<'a>], slots: &[u32], n: usize) -> (Vec<Observation<'a>>
         start[i + 1] += start[i];
     }
     let mut fill = start.clone();
-    let mut out: Vec<Option<Observation<'a>>> = vec![None; slots.len()];
+    // Every slot is written below; they start as copies of the first result (rather than
+    // as `Option`s unwrapped into a second vector: 64 MB for 200 runs of 10,000 tests).
+    let Some(first) = side.iter().find_map(|r| {
+        r.snapshot.tests.first().map(|t| Observation {
+            run: 0,
+            run_id: r.id,
+            result: t,
+        })
+    }) else {
+        return (Vec::new(), start);
+    };
+    let mut out: Vec<Observation<'a>> = vec![first; slots.len()];
     let mut k = 0;
     for (run_idx, run) in side.iter().enumerate() {
         for result in &run.snapshot.tests {
             let s = slots[k] as usize;
             k += 1;
-            out[fill[s] as usize] = Some(Observation {
+            out[fill[s] as usize] = Observation {
                 run: run_idx,
                 run_id: run.id,
                 result,
-            });
+            };
             fill[s] += 1;
         }
     }
-    (out.into_iter().flatten().collect(), start)
+    (out, start)
 }
 
 #[cfg(test)]

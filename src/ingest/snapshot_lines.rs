@@ -817,6 +817,11 @@ pub fn decode_shared(
         names,
         ..Whole::default()
     };
+    // Room for the test rows (the writer starts each with its name), so that the vector is
+    // not grown and copied by doubling: a hint, the rows decide.
+    whole
+        .tests
+        .reserve_exact(memchr::memmem::find_iter(bytes, b"\n{\"t\":").count());
     let (header, _) = scan(path, bytes, &mut whole)?;
     // Up to half the room of a vector grown by doubling is unused: give it back (the runs
     // of a side are held together).

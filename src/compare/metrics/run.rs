@@ -46,25 +46,7 @@ impl<'a> RunStats<'a> {
                 r.median_value = m.location();
                 return r;
             }
-            r.raw = Cow::Borrowed(&m.samples);
-            // Sorted once: the median of the values themselves (of the two middle ones when
-            // even), then their logs, in cost order.
-            buf.work.clear();
-            buf.work.extend_from_slice(&m.samples);
-            buf.work.sort_unstable_by(f64::total_cmp);
-            let n = buf.work.len();
-            r.median_value = Some(if n % 2 == 1 {
-                buf.work[n / 2]
-            } else {
-                0.5 * (buf.work[n / 2 - 1] + buf.work[n / 2])
-            });
-            buf.logs.clear();
-            if sign > 0.0 {
-                buf.logs.extend(buf.work.iter().map(|x| x.ln()));
-            } else {
-                buf.logs.extend(buf.work.iter().rev().map(|x| -x.ln()));
-            }
-            Some(Locations::from_sorted_logs(&buf.logs, &mut buf.work))
+            Some(r.sample_locations(&m.samples, buf))
         } else {
             r.median_value = m.location();
             m.summary.as_ref().and_then(|s| {
@@ -91,13 +73,7 @@ impl<'a> RunStats<'a> {
             })
         };
         if let Some(l) = loc {
-            let finite = |x: f64| x.is_finite().then_some(x);
-            r.value[Stat::Median.index()] = finite(l.median);
-            r.value[Stat::Min.index()] = finite(l.min);
-            r.value[Stat::Q25.index()] = finite(l.q25);
-            r.se[Stat::Median.index()] = l.se_median;
-            r.se[Stat::Min.index()] = l.se_min.filter(|_| l.min.is_finite());
-            r.se[Stat::Q25.index()] = l.se_q25.filter(|_| l.q25.is_finite());
+            r.set_locations(&l);
         }
         // CPU time is a time: only lower-is-better metrics carry it.
         if let (Some(c), Better::Lower) = (&m.cpu, m.better) {
@@ -116,19 +92,57 @@ impl<'a> RunStats<'a> {
         r
     }
 
-    /// One value measured once: a test's duration.
-    pub fn single(value: f64, buf: &mut Scratch) -> RunStats<'static> {
-        let m = Metric::new("", "s", Better::Lower, vec![value]);
-        let r = RunStats::of(&m, buf);
-        RunStats {
-            samples: r.samples,
-            median_value: r.median_value,
-            value: r.value,
-            se: r.se,
-            raw: Cow::Owned(vec![value]),
-            cpu_raw: &[],
-            sign: r.sign,
+    /// One value measured once: a test's duration, borrowed from the test (no copy: a
+    /// base side of 200 runs holds 200 of these a test).
+    pub fn single(value: &'a f64, buf: &mut Scratch) -> RunStats<'a> {
+        let mut r = RunStats {
+            samples: 1,
+            sign: Better::Lower.cost_sign(),
+            ..RunStats::default()
+        };
+        if *value <= 0.0 {
+            r.median_value = Some(*value);
+            r.raw = Cow::Borrowed(std::slice::from_ref(value));
+            return r;
         }
+        let l = r.sample_locations(std::slice::from_ref(value), buf);
+        r.set_locations(&l);
+        r
+    }
+
+    /// Sorts `samples` (all > 0) once: the median of the values themselves, then their logs
+    /// in cost order, whose locations it returns.
+    fn sample_locations(&mut self, samples: &'a [f64], buf: &mut Scratch) -> Locations {
+        self.raw = Cow::Borrowed(samples);
+        // Sorted once: the median of the values themselves (of the two middle ones when
+        // even), then their logs, in cost order.
+        buf.work.clear();
+        buf.work.extend_from_slice(samples);
+        buf.work.sort_unstable_by(f64::total_cmp);
+        let n = buf.work.len();
+        self.median_value = Some(if n % 2 == 1 {
+            buf.work[n / 2]
+        } else {
+            0.5 * (buf.work[n / 2 - 1] + buf.work[n / 2])
+        });
+        buf.logs.clear();
+        if self.sign > 0.0 {
+            buf.logs.extend(buf.work.iter().map(|x| x.ln()));
+        } else {
+            buf.logs.extend(buf.work.iter().rev().map(|x| -x.ln()));
+        }
+        Locations::from_sorted_logs(&buf.logs, &mut buf.work)
+    }
+
+    /// Sets the statistics' values and standard errors from the run's locations.
+    fn set_locations(&mut self, l: &Locations) {
+        let finite = |x: f64| x.is_finite().then_some(x);
+        self.value[Stat::Median.index()] = finite(l.median);
+        self.value[Stat::Min.index()] = finite(l.min);
+        self.value[Stat::Q25.index()] = finite(l.q25);
+        self.se[Stat::Median.index()] = l.se_median;
+        self.se[Stat::Min.index()] = l.se_min.filter(|_| l.min.is_finite());
+        self.se[Stat::Q25.index()] = l.se_q25.filter(|_| l.q25.is_finite());
     }
 
     /// Sorted cost-space logs of the samples (or of the CPU times).
@@ -148,7 +162,7 @@ impl<'a> RunStats<'a> {
 pub fn inputs<'a>(
     base: &[Run<'a>],
     head: &[Run<'a>],
-    comparisons: &[TestComparison<'_>],
+    comparisons: &[TestComparison<'a>],
     mc: &MetricsConfig,
 ) -> Vec<MetricInput<'a>> {
     let threshold_globs: Vec<(GlobSet, f64)> = mc
@@ -273,17 +287,17 @@ pub fn inputs<'a>(
             {
                 continue;
             }
-            let durations = |obs: &[crate::align::Observation<'_>]| -> Option<Vec<f64>> {
-                obs.iter().map(|o| o.result.duration_s).collect()
+            let durations = |obs: &[crate::align::Observation<'a>]| -> Option<Vec<&'a f64>> {
+                obs.iter().map(|o| o.result.duration_s.as_ref()).collect()
             };
             let (Some(b), Some(h)) = (durations(c.base_obs), durations(c.head_obs)) else {
                 continue;
             };
-            if b.iter().chain(&h).any(|d| *d < mc.duration_min_s) {
+            if b.iter().chain(&h).any(|d| **d < mc.duration_min_s) {
                 continue;
             }
             let id = format!("duration: {}", c.id);
-            let mut runs = |d: &[f64]| -> Vec<RunStats<'a>> {
+            let mut runs = |d: &[&'a f64]| -> Vec<RunStats<'a>> {
                 d.iter()
                     .map(|&x| RunStats::single(x, &mut scratch))
                     .collect()
