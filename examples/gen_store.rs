@@ -3,6 +3,8 @@
 //! ```sh
 //! cargo run --release --example gen_store -- DIR RUNS TESTS           # test runs
 //! cargo run --release --example gen_store -- DIR RUNS METRICS metrics # benchmark runs
+//! cargo run --release --example gen_store -- junit FILE CASES VARIANT  # one JUnit report
+//! cargo run --release --example gen_store -- gotext FILE BENCHMARKS head|base  # Go text
 //! ```
 //!
 //! The first writes `DIR/head.xml` (a JUnit report of TESTS cases) and `DIR/store/`, RUNS
@@ -17,6 +19,26 @@ use regdiff::store::Store;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [kind, file, n, variant] = args.as_slice() {
+        let n: usize = n.parse().expect("a number of cases");
+        let out = std::fs::File::create(file).expect("create the file");
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+        match kind.as_str() {
+            "junit" => {
+                let variant: u64 = variant.parse().expect("VARIANT is a number");
+                common::write_junit(&mut out, n, variant).expect("write the report");
+            }
+            "gotext" => {
+                let text = common::go_bench_text(n, 10, variant == "head", 7);
+                std::io::Write::write_all(&mut out, text.as_bytes()).expect("write the text");
+            }
+            _ => {}
+        }
+        if matches!(kind.as_str(), "junit" | "gotext") {
+            std::io::Write::flush(&mut out).expect("write the file");
+            return;
+        }
+    }
     let (dir, runs, n, metrics) = match args.as_slice() {
         [dir, runs, n] => (dir, runs, n, false),
         [dir, runs, n, kind] if kind == "metrics" => (dir, runs, n, true),

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Whole-process figures of `compare` on generated report files (issue 14), with the peer
+# beside it where one exists: `farm-bench` medians, A/B alternating. Not part of CI.
+#
+#   benches/compare_scale.sh [WORK_DIR]
+#
+# Needs farm-bench (the tool library) and, for the Go row, ../shared/peers/benchstat.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work="${1:-$(mktemp -d)}"
+mkdir -p "$work"
+cargo build --release --quiet --bin regdiff --example gen_store
+bin="$PWD/target/release/regdiff"
+gen=target/release/examples/gen_store
+[ -f "$work/j100k-a.xml" ] || "$gen" junit "$work/j100k-a.xml" 100000 1
+[ -f "$work/j100k-b.xml" ] || "$gen" junit "$work/j100k-b.xml" 100000 2
+[ -f "$work/j1m.xml" ] || "$gen" junit "$work/j1m.xml" 1000000 1
+[ -f "$work/go-base.txt" ] || "$gen" gotext "$work/go-base.txt" 10000 base
+[ -f "$work/go-head.txt" ] || "$gen" gotext "$work/go-head.txt" 10000 head
+[ -f "$work/go100k-base.txt" ] || "$gen" gotext "$work/go100k-base.txt" 100000 base
+[ -f "$work/go100k-head.txt" ] || "$gen" gotext "$work/go100k-head.txt" 100000 head
+peers="${PEERS:-../shared/peers}"
+
+echo "== JUnit 2 x 100,000 cases, table / JSON"
+farm-bench -n 10 -- "$bin" compare "$work/j100k-a.xml" "$work/j100k-b.xml"
+farm-bench -n 10 -- "$bin" compare "$work/j100k-a.xml" "$work/j100k-b.xml" --format json
+echo "== JUnit 1,000,000 against 100,000 cases"
+farm-bench -n 5 --timeout 300 -- "$bin" compare "$work/j100k-a.xml" "$work/j1m.xml"
+echo "== Go text, 10,000 x 10 a side, against benchstat"
+farm-bench -n 10 --vs "$peers/benchstat $work/go-base.txt $work/go-head.txt" -- "$bin" compare "$work/go-base.txt" "$work/go-head.txt"
+echo "== Go text, 100,000 x 10 a side, against benchstat"
+farm-bench -n 5 --timeout 600 --vs "$peers/benchstat $work/go100k-base.txt $work/go100k-head.txt" -- "$bin" compare "$work/go100k-base.txt" "$work/go100k-head.txt"
