@@ -435,8 +435,8 @@ fn series<'a>(runs: &'a [MetricRun]) -> Vec<Raw<'a>> {
             });
             raw.med.push(value.ln());
             let sign = m.better.cost_sign();
-            let cpu = st.value[Stat::Cpu as usize].filter(|_| !st.cpu_raw.is_empty());
-            let min = st.value[Stat::Min as usize].filter(|_| st.samples > 1);
+            let cpu = st.value(Stat::Cpu).filter(|_| !st.cpu_raw.is_empty());
+            let min = st.value(Stat::Min).filter(|_| st.samples > 1);
             *cpu_everywhere.entry(&m.id).or_insert(true) &= cpu.is_some();
             code.entry(&m.id).or_default().push(Some((
                 cpu.unwrap_or(f64::NAN) * sign,

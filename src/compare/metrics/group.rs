@@ -228,10 +228,8 @@ pub(super) fn rank_pass(facts: &mut [MetricFacts<'_>], idx: &[usize], alpha: f64
                     let shift = st.shift.unwrap_or(0.0);
                     let r = if by_runs {
                         let sorted = |runs: &[RunStats<'_>]| {
-                            let mut v: Vec<f64> = runs
-                                .iter()
-                                .filter_map(|r| r.value[st.stat.index()])
-                                .collect();
+                            let mut v: Vec<f64> =
+                                runs.iter().filter_map(|r| r.value(st.stat)).collect();
                             v.sort_by(f64::total_cmp);
                             v
                         };
@@ -248,7 +246,7 @@ pub(super) fn rank_pass(facts: &mut [MetricFacts<'_>], idx: &[usize], alpha: f64
                             .input
                             .base
                             .first()
-                            .and_then(|r| r.value[st.stat.index()])
+                            .and_then(|r| r.value(st.stat))
                             .unwrap_or(st.base);
                         rank_shift_test(&b, &h, shift + st.base - base_run)
                     };

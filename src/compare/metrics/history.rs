@@ -33,7 +33,7 @@ impl HistoryRun {
             commit,
             values: metrics
                 .iter()
-                .map(|m| (m.id.clone(), RunStats::of(m, &mut scratch).value))
+                .map(|m| (m.id.clone(), RunStats::of(m, &mut scratch).values()))
                 .collect(),
         }
     }
@@ -61,7 +61,7 @@ impl crate::ingest::snapshot_lines::Sink for HistoryRunRows {
     fn test(&mut self, _row: crate::ingest::snapshot_lines::TestRow<'_>) {}
 
     fn metric(&mut self, m: Metric) {
-        let v = RunStats::of(&m, &mut self.scratch).value;
+        let v = RunStats::of(&m, &mut self.scratch).values();
         self.values.insert(m.id, v);
     }
 }
@@ -201,7 +201,7 @@ pub(super) fn history_pass(
             let sigma = noise.tau;
             let f = &mut facts[*i];
             let nh = f.input.head.len() as f64;
-            let floor = f.input.head.first().and_then(|r| r.se[s.index()]);
+            let floor = f.input.head.first().and_then(|r| r.se(s));
             // The level is a median of n runs: its variance is (π/2)·σ²/n.
             let own = (sigma * (1.0 / nh + std::f64::consts::FRAC_PI_2 / n).sqrt())
                 .max(floor.unwrap_or(0.0));

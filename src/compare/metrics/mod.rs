@@ -34,7 +34,6 @@
 //! metric's p-value is the intersection–union p of its code statistics (the largest), each
 //! also vetoed by its rank test; Benjamini–Hochberg adjusts them across the group.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -435,7 +434,7 @@ fn basic<'a>(input: MetricInput<'a>, history: &MetricHistory) -> MetricFacts<'a>
     let by_history =
         !by_runs && nh == 1 && history.points(&f.input.id, Stat::Median) >= MIN_HISTORY_RUNS;
     // Statistics both sides have in every run.
-    let have = |runs: &[RunStats<'_>], s: Stat| runs.iter().all(|r| r.value[s.index()].is_some());
+    let have = |runs: &[RunStats<'_>], s: Stat| runs.iter().all(|r| r.value(s).is_some());
     let cpu_per_sample = f
         .input
         .base
@@ -467,7 +466,7 @@ fn basic<'a>(input: MetricInput<'a>, history: &MetricHistory) -> MetricFacts<'a>
         };
         let (base, head, change, own_se, df) = if by_runs {
             let vals = |runs: &[RunStats<'_>]| -> Vec<f64> {
-                runs.iter().filter_map(|r| r.value[s.index()]).collect()
+                runs.iter().filter_map(|r| r.value(s)).collect()
             };
             runs_change(&vals(&f.input.base), &vals(&f.input.head))
         } else {
@@ -477,11 +476,11 @@ fn basic<'a>(input: MetricInput<'a>, history: &MetricHistory) -> MetricFacts<'a>
                 .input
                 .base
                 .first()
-                .and_then(|r| r.value[s.index()])
+                .and_then(|r| r.value(s))
                 .unwrap_or(f64::NAN);
-            let h = f.input.head[0].value[s.index()].unwrap_or(f64::NAN);
-            let se_b = f.input.base.first().and_then(|r| r.se[s.index()]);
-            let se_h = f.input.head[0].se[s.index()];
+            let h = f.input.head[0].value(s).unwrap_or(f64::NAN);
+            let se_b = f.input.base.first().and_then(|r| r.se(s));
+            let se_h = f.input.head[0].se(s);
             let own = match (se_b, se_h) {
                 (Some(x), Some(y)) => Some((x * x + y * y).sqrt()),
                 _ => None,
@@ -746,13 +745,13 @@ mod tests {
         });
         let r = RunStats::of(&m, &mut Scratch::default());
         assert_eq!(r.median_value, Some(3.0));
-        assert_eq!(r.value[Stat::Min.index()], Some(0.0));
-        assert!((r.value[Stat::Q25.index()].unwrap() - 2f64.ln()).abs() < 1e-12);
-        assert_eq!(r.value[Stat::Cpu.index()], Some(0.0));
+        assert_eq!(r.value(Stat::Min), Some(0.0));
+        assert!((r.value(Stat::Q25).unwrap() - 2f64.ln()).abs() < 1e-12);
+        assert_eq!(r.value(Stat::Cpu), Some(0.0));
         // A throughput's envelope is its upper one.
         let t = Metric::new("t", "B/s", Better::Higher, vec![4.0, 1.0, 2.0, 3.0, 5.0]);
         let r = RunStats::of(&t, &mut Scratch::default());
-        assert!((r.value[Stat::Min.index()].unwrap() + 5f64.ln()).abs() < 1e-12);
+        assert!((r.value(Stat::Min).unwrap() + 5f64.ln()).abs() < 1e-12);
     }
 
     #[test]
