@@ -177,7 +177,7 @@ mod tests {
                 classname: None,
                 name: Name::from(*id),
                 status: Status::Passed,
-                attempts: vec![Attempt::new(Status::Passed)],
+                attempts: smallvec::smallvec![Attempt::new(Status::Passed)],
                 duration_s: None,
                 file: None,
                 line: None,

@@ -329,6 +329,10 @@ impl<'de> Deserialize<'de> for Attempt {
     }
 }
 
+/// The attempts of a test: one (nearly every test) is held inline, without an allocation of
+/// its own.
+pub type Attempts = smallvec::SmallVec<[Attempt; 1]>;
+
 /// A name many tests of a run share (suite, class name, file): held once, pointed to by
 /// each test. Serialised as a plain string.
 pub type Name = std::sync::Arc<str>;
@@ -395,7 +399,7 @@ pub struct TestResult {
     /// Outcome of the last attempt.
     pub status: Status,
     /// Every attempt in order; the last one decides `status`.
-    pub attempts: Vec<Attempt>,
+    pub attempts: Attempts,
     /// Duration of the last attempt in seconds; `null` when unknown.
     pub duration_s: Option<f64>,
     /// Source file of the test, when known.
@@ -791,7 +795,10 @@ mod tests {
             classname: None,
             name: "x".into(),
             status: Status::Passed,
-            attempts: vec![Attempt::new(Status::Failed), Attempt::new(Status::Passed)],
+            attempts: smallvec::smallvec![
+                Attempt::new(Status::Failed),
+                Attempt::new(Status::Passed)
+            ],
             duration_s: None,
             file: None,
             line: None,

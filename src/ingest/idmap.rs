@@ -194,7 +194,7 @@ mod tests {
             classname: None,
             name: id.into(),
             status: Status::Passed,
-            attempts: vec![Attempt::new(Status::Passed)],
+            attempts: smallvec::smallvec![Attempt::new(Status::Passed)],
             duration_s: None,
             file: None,
             line: None,

@@ -731,7 +731,9 @@ impl RunBuilder {
             classname,
             name: case.name.into(),
             status,
-            attempts: case.attempts,
+            // Collected, not `from_vec`: a reader's vector of one attempt may have room for
+            // four, which `from_vec` would keep on the heap.
+            attempts: case.attempts.into_iter().collect(),
             duration_s,
             file,
             line: case.line,

@@ -42,8 +42,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::IngestError;
 use crate::model::{
-    Attempt, EnvFingerprint, Metric, Name, RunInfo, SNAPSHOT_SCHEMA, SharedNames, Snapshot, Status,
-    TestResult, test_id,
+    Attempt, Attempts, EnvFingerprint, Metric, Name, RunInfo, SNAPSHOT_SCHEMA, SharedNames,
+    Snapshot, Status, TestResult, test_id,
 };
 
 /// The schema tag of the header line.
@@ -382,10 +382,10 @@ struct RowIn<'a> {
 }
 
 /// The one attempt a test row without `a` stands for.
-fn implied(status: Status, duration_s: Option<f64>) -> Vec<Attempt> {
+fn implied(status: Status, duration_s: Option<f64>) -> Attempts {
     let mut a = Attempt::new(status);
     a.duration_s = duration_s;
-    vec![a]
+    smallvec::smallvec![a]
 }
 
 /// A test row as [`scan`] hands it over.
@@ -412,9 +412,9 @@ pub struct TestRow<'r> {
 
 impl TestRow<'_> {
     /// The attempts, the implied one made explicit.
-    pub fn into_attempts(self) -> Vec<Attempt> {
+    pub fn into_attempts(self) -> Attempts {
         match self.attempts {
-            Some(a) => a,
+            Some(a) => a.into_iter().collect(),
             None => implied(self.status, self.duration_s),
         }
     }
@@ -722,7 +722,7 @@ pub fn feed(s: Snapshot, sink: &mut dyn Sink) {
             context: &context,
             status: t.status,
             duration_s: t.duration_s,
-            attempts: (!implied).then_some(t.attempts),
+            attempts: (!implied).then(|| t.attempts.into_vec()),
             line: t.line,
             tags: t.tags,
             properties: t.properties,
@@ -776,7 +776,9 @@ impl Sink for Whole<'_> {
             classname,
             name,
             status,
-            attempts: attempts.unwrap_or_else(|| implied(status, duration_s)),
+            attempts: attempts
+                .map(|a| a.into_iter().collect())
+                .unwrap_or_else(|| implied(status, duration_s)),
             duration_s,
             file,
             line,
@@ -911,7 +913,7 @@ mod tests {
                 classname: class.map(Name::from),
                 name: name.into(),
                 status,
-                attempts: vec![a],
+                attempts: smallvec::smallvec![a],
                 duration_s: Some(0.25),
                 file: None,
                 line: None,
