@@ -236,11 +236,6 @@ impl Attempt {
         self.detail.as_ref()?.stderr.as_deref()
     }
 
-    /// The texts, when there is any.
-    pub fn text(&self) -> Option<&AttemptText> {
-        self.detail.as_deref()
-    }
-
     /// The texts, to change them (made empty when there was none).
     pub fn text_mut(&mut self) -> &mut AttemptText {
         self.detail.get_or_insert_with(Default::default)
@@ -252,11 +247,6 @@ impl Attempt {
         if self.detail.as_deref().is_some_and(AttemptText::is_empty) {
             self.detail = None;
         }
-    }
-
-    /// Takes the texts out, leaving none.
-    pub fn take_text(&mut self) -> AttemptText {
-        self.detail.take().map(|b| *b).unwrap_or_default()
     }
 }
 
@@ -360,6 +350,16 @@ impl SharedNames {
     /// The shared copy of `s`, or a new one when no run holds it.
     pub fn get(&self, s: &str) -> Name {
         self.0.get(s).cloned().unwrap_or_else(|| Name::from(s))
+    }
+
+    /// The shared copy of `s`, made and kept when there is none yet.
+    pub fn intern(&mut self, s: String) -> Name {
+        if let Some(n) = self.0.get(s.as_str()) {
+            return n.clone();
+        }
+        let n = Name::from(s);
+        self.0.insert(n.clone());
+        n
     }
 
     /// Points a run's ids and names to the shared copies.

@@ -45,7 +45,7 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use crate::error::IngestError;
-use crate::model::{Attempt, Name, Snapshot, TestResult, test_id};
+use crate::model::{Attempt, SharedNames, Snapshot, TestResult, test_id};
 
 /// Input formats regdiff reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -510,7 +510,7 @@ pub struct RunBuilder {
     /// Tests repeated while holding a passing attempt, in order (indices into `tests`).
     repeats: Vec<usize>,
     /// Suite, class and file names, one copy each.
-    names: hashbrown::HashSet<Name>,
+    names: SharedNames,
     /// Warnings so far, each naming file and position.
     pub warnings: Vec<String>,
     /// Host name found in the report, if any.
@@ -722,9 +722,9 @@ impl RunBuilder {
             hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_ref()))
         });
         let id = test_id(case.classname.as_deref(), &case.name);
-        let suite = self.intern(case.suite);
-        let classname = self.intern(case.classname);
-        let file = self.intern(case.file);
+        let suite = case.suite.map(|s| self.names.intern(s));
+        let classname = case.classname.map(|s| self.names.intern(s));
+        let file = case.file.map(|s| self.names.intern(s));
         self.tests.push(TestResult {
             id: id.into(),
             suite,
@@ -741,17 +741,6 @@ impl RunBuilder {
             properties: case.properties,
         });
         true
-    }
-
-    /// The shared copy of a suite, class or file name.
-    fn intern(&mut self, name: Option<String>) -> Option<Name> {
-        let name = name?;
-        if let Some(n) = self.names.get(name.as_str()) {
-            return Some(n.clone());
-        }
-        let n = Name::from(name);
-        self.names.insert(n.clone());
-        Some(n)
     }
 
     /// The number of tests held so far (0 for a counting builder).

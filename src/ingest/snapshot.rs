@@ -35,18 +35,18 @@ pub fn parse_shared(
     names: Option<&SharedNames>,
 ) -> Result<Snapshot, IngestError> {
     if super::snapshot_lines::sniff(&bytes[..bytes.len().min(4096)]) {
-        let snap = super::snapshot_lines::decode_shared(path, bytes, names)?;
+        let snap = super::snapshot_lines::decode(path, bytes, names)?;
         check_values(path, &snap)?;
         return Ok(snap);
     }
     match serde_json::from_slice::<Snapshot>(bytes) {
         Ok(mut snap) => {
-            if let Some(names) = names {
-                names.share(&mut snap);
-            }
             check_schema(path, Some(&serde_json::Value::String(snap.schema.clone())))?;
             check_values(path, &snap)?;
             fold_cpu_time_metrics(&mut snap);
+            if let Some(names) = names {
+                names.share(&mut snap);
+            }
             Ok(snap)
         }
         Err(err) => {

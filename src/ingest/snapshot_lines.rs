@@ -381,11 +381,21 @@ struct RowIn<'a> {
     end: Option<Counts>,
 }
 
-/// The one attempt a test row without `a` stands for.
-fn implied(status: Status, duration_s: Option<f64>) -> Attempts {
-    let mut a = Attempt::new(status);
-    a.duration_s = duration_s;
-    smallvec::smallvec![a]
+/// A test row's attempts: those written (`a`), else the one implied by its status and
+/// duration. Collected rather than moved, so that one attempt is held inline.
+fn row_attempts(
+    written: Option<Vec<Attempt>>,
+    status: Status,
+    duration_s: Option<f64>,
+) -> Attempts {
+    match written {
+        Some(a) => a.into_iter().collect(),
+        None => {
+            let mut a = Attempt::new(status);
+            a.duration_s = duration_s;
+            smallvec::smallvec![a]
+        }
+    }
 }
 
 /// A test row as [`scan`] hands it over.
@@ -413,10 +423,7 @@ pub struct TestRow<'r> {
 impl TestRow<'_> {
     /// The attempts, the implied one made explicit.
     pub fn into_attempts(self) -> Attempts {
-        match self.attempts {
-            Some(a) => a.into_iter().collect(),
-            None => implied(self.status, self.duration_s),
-        }
+        row_attempts(self.attempts, self.status, self.duration_s)
     }
 
     /// Whether attempts within the run both failed and passed (a retry passed).
@@ -776,9 +783,7 @@ impl Sink for Whole<'_> {
             classname,
             name,
             status,
-            attempts: attempts
-                .map(|a| a.into_iter().collect())
-                .unwrap_or_else(|| implied(status, duration_s)),
+            attempts: row_attempts(attempts, status, duration_s),
             duration_s,
             file,
             line,
@@ -802,15 +807,11 @@ impl Sink for Whole<'_> {
     }
 }
 
-/// Decodes a whole snapshot, its rows and counts checked. Its values (times, numbers) are
-/// checked as a `regdiff.snapshot/1` file's are by [`super::snapshot::parse`], which every
-/// reader of a stored run goes through.
-pub fn decode(path: &Path, bytes: &[u8]) -> Result<Snapshot, IngestError> {
-    decode_shared(path, bytes, None)
-}
-
-/// [`decode`], pointing ids and names to `names`' copies where it holds them.
-pub fn decode_shared(
+/// Decodes a whole snapshot, its rows and counts checked, pointing ids and names to
+/// `names`' copies where it holds them. Its values (times, numbers) are checked as a
+/// `regdiff.snapshot/1` file's are by [`super::snapshot::parse`], which every reader of a
+/// stored run goes through.
+pub fn decode(
     path: &Path,
     bytes: &[u8],
     names: Option<&SharedNames>,
@@ -819,14 +820,14 @@ pub fn decode_shared(
         names,
         ..Whole::default()
     };
-    // Room for the test rows (the writer starts each with its name), so that the vector is
-    // not grown and copied by doubling: a hint, the rows decide.
+    // Room for the test rows (this writer starts each with its name), so that the vector is
+    // not grown and copied by doubling. A hint: the rows decide, and a file whose rows start
+    // otherwise grows the vector, whose unused room is then given back (the runs of a side
+    // are held together).
     whole
         .tests
         .reserve_exact(memchr::memmem::find_iter(bytes, b"\n{\"t\":").count());
     let (header, _) = scan(path, bytes, &mut whole)?;
-    // Up to half the room of a vector grown by doubling is unused: give it back (the runs
-    // of a side are held together).
     whole.tests.shrink_to_fit();
     let snap = Snapshot {
         schema: SNAPSHOT_SCHEMA.to_string(),
@@ -959,7 +960,7 @@ mod tests {
             text.contains("{\"t\":\"ok\",\"x\":0,\"s\":\"p\",\"d\":0.25}\n"),
             "{text}"
         );
-        assert_eq!(decode(p(), &bytes).unwrap(), s);
+        assert_eq!(decode(p(), &bytes, None).unwrap(), s);
     }
 
     #[test]
@@ -988,7 +989,7 @@ mod tests {
         let e = read_meta(&path).unwrap_err().to_string();
         assert!(e.contains("cut short"), "{e}");
         assert!(
-            decode(p(), cut)
+            decode(p(), cut, None)
                 .unwrap_err()
                 .to_string()
                 .contains("cut short")
@@ -1000,7 +1001,9 @@ mod tests {
         let bytes = encode(&sample());
         let text = String::from_utf8(bytes).unwrap();
         let edited = text.replace("\"s\":\"f\"", "\"s\":\"q\"");
-        let e = decode(p(), edited.as_bytes()).unwrap_err().to_string();
+        let e = decode(p(), edited.as_bytes(), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("s.jsonl:"), "{e}");
         assert!(e.contains("needs a status"), "{e}");
         let dropped: String = text
@@ -1008,13 +1011,17 @@ mod tests {
             .filter(|l| !l.contains("\"other\""))
             .map(|l| format!("{l}\n"))
             .collect();
-        let e = decode(p(), dropped.as_bytes()).unwrap_err().to_string();
+        let e = decode(p(), dropped.as_bytes(), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("the end line counts 4 tests"), "{e}");
         let foreign = text.replacen("{\"t\":\"ok\"", "{\"zz\":1,\"q\":\"ok\"", 1);
-        let e = decode(p(), foreign.as_bytes()).unwrap_err().to_string();
+        let e = decode(p(), foreign.as_bytes(), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no known kind"), "{e}");
         let newer = text.replacen("snapshot-lines/1", "snapshot-lines/9", 1);
-        let e = decode(p(), newer.as_bytes()).unwrap_err().to_string();
+        let e = decode(p(), newer.as_bytes(), None).unwrap_err().to_string();
         assert!(
             e.contains("`regdiff.snapshot-lines/9` is not supported"),
             "{e}"

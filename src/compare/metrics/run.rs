@@ -172,23 +172,22 @@ impl<'a> RunStats<'a> {
     }
 
     fn set_value(&mut self, s: Stat, v: Option<f64>) {
-        let bit = 1 << s.index();
         self.values[s.index()] = v.unwrap_or(0.0);
-        self.has = if v.is_some() {
-            self.has | bit
-        } else {
-            self.has & !bit
-        };
+        self.mark(s.index(), v.is_some());
     }
 
     fn set_se(&mut self, s: Stat, v: Option<f64>) {
-        let bit = 1 << (4 + s.index());
         self.ses[s.index()] = v.unwrap_or(0.0);
-        self.has = if v.is_some() {
-            self.has | bit
+        self.mark(4 + s.index(), v.is_some());
+    }
+
+    /// Sets or clears bit `bit` of `has`.
+    fn mark(&mut self, bit: usize, given: bool) {
+        if given {
+            self.has |= 1 << bit;
         } else {
-            self.has & !bit
-        };
+            self.has &= !(1 << bit);
+        }
     }
 
     /// Sorted cost-space logs of the samples (or of the CPU times).
