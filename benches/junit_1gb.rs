@@ -3,12 +3,14 @@
 //!
 //! * `junit_1gb/stream_10M`: the JUnit reader over the whole file, with a builder that counts
 //!   the cases instead of keeping them — the reader's own time and memory.
+//! * `junit_1gb/show_json_10M`: `show --format json` of that file, streamed (two passes,
+//!   only the tests that can still change held), its 4 GB of JSON written to a sink.
 //! * `junit_full/snapshot_1M`: `read_path` of a 100 MB, 1 M-case file into a snapshot, as
 //!   `record` and `compare` do — every test kept, so memory grows with the run.
 //!
 //! Each prints the process's peak resident memory (VmHWM) after it ran. The peak is for the
 //! whole process: run one at a time for clean figures,
-//! `cargo bench --bench junit_1gb -- stream` and `cargo bench --bench junit_1gb -- full`.
+//! `cargo bench --bench junit_1gb -- stream_10M`, `… -- show_json` and `cargo bench --bench junit_1gb -- full`.
 //! The generated files are kept in `target/tmp` (`REGDIFF_BENCH_DIR` to move them).
 
 use std::hint::black_box;
@@ -70,8 +72,15 @@ fn bench(c: &mut Criterion) {
             black_box(cases)
         })
     });
-    g.finish();
     report_peak("junit_1gb/stream_10M");
+    g.bench_function("show_json_10M", |b| {
+        b.iter(|| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::sink());
+            regdiff::ingest::stream::show_json_junit(&big, &mut out).unwrap();
+        })
+    });
+    g.finish();
+    report_peak("junit_1gb/show_json_10M");
 
     let mid = report(1_000_000);
     let mut g = c.benchmark_group("junit_full");

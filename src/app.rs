@@ -1158,6 +1158,11 @@ fn show(args: &ShowArgs, id_map: &IdMap, store: &dyn Store, io: &mut Io<'_>) -> 
         catalog: None,
     };
     let opts = read_options(args.input_format, args.criterion_baseline.as_ref(), id_map);
+    if args.format == ShowFormat::Json && ingest::stream::streams(Path::new(&args.spec), &opts) {
+        // A large JUnit file is written as it is read, in bounded memory.
+        ingest::stream::show_json_junit(Path::new(&args.spec), &mut *io.stdout)?;
+        return Ok(ExitStatus::Success);
+    }
     let runs = resolve(&args.spec, &opts, &mut lazy)?;
     match args.format {
         ShowFormat::Json => {

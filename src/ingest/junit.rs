@@ -604,6 +604,7 @@ impl<'a> Parser<'a> {
                 }
                 count.repeats_mark = self.builder.repeats_mark();
                 self.suite_counts.push(count);
+                self.builder.suite_opened();
                 Frame::Suite
             }
             (Some(Frame::Suite) | Some(Frame::Suites), b"testcase") => {
@@ -788,7 +789,13 @@ impl<'a> Parser<'a> {
         };
         if frame == Frame::Suite {
             self.suites.pop();
-            if let Some(count) = self.suite_counts.pop() {
+            let count = self.suite_counts.pop();
+            // Only a suite that declares fewer tests than it holds cases can change them at
+            // its end (as reruns or todo tests).
+            let may_revise = count
+                .as_ref()
+                .is_some_and(|c| c.tests.is_some_and(|t| t < c.elements));
+            if let Some(count) = count {
                 // pytest-rerunfailures' shape: the suite counts a rerun test once, and its
                 // earlier attempts are bare test cases. Without that count, repeated cases
                 // keep their own outcomes.
@@ -813,6 +820,7 @@ impl<'a> Parser<'a> {
                     });
                 }
             }
+            self.builder.suite_closed(may_revise);
         }
         if frame == Frame::Case
             && let Some(case) = self.case.take()

@@ -34,6 +34,7 @@ pub mod pytest_json;
 pub mod sanitize;
 pub mod snapshot;
 pub mod snapshot_lines;
+pub mod stream;
 pub mod tap;
 pub mod text;
 
@@ -531,6 +532,11 @@ pub struct RunBuilder {
     counting: bool,
     /// Test cases added to a counting builder, by the status of their last attempt.
     pub counted: BTreeMap<crate::model::Status, u64>,
+    /// The first pass of a streamed read (see [`stream`]): the hash of each case's id.
+    scan: Option<Box<stream::Scan>>,
+    /// The second pass of a streamed read: `tests` holds only the tests that can still
+    /// change, from the global index `stream.base` on.
+    stream: Option<Box<stream::Streaming>>,
 }
 
 impl RunBuilder {
@@ -605,7 +611,7 @@ impl RunBuilder {
     fn added_and_repeated(&self) -> (u64, u64) {
         let repeats = self.repeated + self.metric_repeats;
         (
-            self.tests.len() as u64 + self.metrics.len() as u64 + repeats,
+            self.len() as u64 + self.metrics.len() as u64 + repeats,
             repeats,
         )
     }
@@ -621,7 +627,7 @@ impl RunBuilder {
 
     /// Reserves room for about `additional` more test cases (a hint from the file size).
     pub fn reserve(&mut self, additional: usize) {
-        if self.counting {
+        if self.counting || self.stream.is_some() {
             return;
         }
         self.tests.reserve(additional);
@@ -644,10 +650,11 @@ impl RunBuilder {
         use std::hash::BuildHasher;
         let hash = self.hasher.hash_one((suite, classname, name));
         let tests = &self.tests;
+        let base = self.base();
         let found = self
             .index
             .find(hash, |&i| {
-                let t = &tests[i];
+                let t = &tests[i - base];
                 &*t.name == name
                     && t.classname.as_deref() == classname
                     && t.suite.as_deref() == suite
@@ -670,6 +677,10 @@ impl RunBuilder {
             a.drop_empty_text();
         }
         if self.counting {
+            if let Some(scan) = &mut self.scan {
+                let id = test_id(case.classname.as_deref(), &case.name);
+                scan.case(self.hasher.hash_one(id.as_str()));
+            }
             let status = case
                 .attempts
                 .last()
@@ -677,13 +688,24 @@ impl RunBuilder {
             *self.counted.entry(status).or_default() += 1;
             return true;
         }
-        let (hash, found) = self.find(
-            case.suite.as_deref(),
-            case.classname.as_deref(),
-            case.name.as_str(),
-        );
+        let id = test_id(case.classname.as_deref(), &case.name);
+        // In the second pass of a streamed read only a case whose id hash the first pass saw
+        // more than once can meet an earlier test: `Some(None)` is a case that cannot.
+        let group = self.stream.as_mut().map(|s| {
+            s.cases += 1;
+            let h = self.hasher.hash_one(id.as_str());
+            s.groups.contains_key(&h).then_some(h)
+        });
+        let (hash, found) = match group {
+            Some(None) => (0, None),
+            _ => self.find(
+                case.suite.as_deref(),
+                case.classname.as_deref(),
+                case.name.as_str(),
+            ),
+        };
         if let Some(i) = found {
-            let t = &mut self.tests[i];
+            let t = &mut self.tests[i - self.stream.as_ref().map_or(0, |s| s.base)];
             // Each repeated case keeps its own outcome: two passing cases of one name are two
             // passes, not a failure and a pass. Only a reader with evidence that the earlier
             // cases were reruns (see `read_repeats_as_reruns`) changes that.
@@ -707,6 +729,9 @@ impl RunBuilder {
             self.repeated += 1;
             self.repeated_example
                 .get_or_insert_with(|| t.id.to_string());
+            if let Some(Some(h)) = group {
+                self.group_saw(h);
+            }
             return false;
         }
         let last = case.attempts.last().cloned();
@@ -715,13 +740,16 @@ impl RunBuilder {
             .map(|a| a.status)
             .unwrap_or(crate::model::Status::Passed);
         let duration_s = last.and_then(|a| a.duration_s);
-        let hasher = &self.hasher;
-        let tests = &self.tests;
-        self.index.insert_unique(hash, self.tests.len(), |&i| {
-            let t = &tests[i];
-            hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_ref()))
-        });
-        let id = test_id(case.classname.as_deref(), &case.name);
+        let global = self.len();
+        if group != Some(None) {
+            let hasher = &self.hasher;
+            let tests = &self.tests;
+            let base = global - tests.len();
+            self.index.insert_unique(hash, global, |&i| {
+                let t = &tests[i - base];
+                hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_ref()))
+            });
+        }
         let suite = case.suite.map(|s| self.names.intern(s));
         let classname = case.classname.map(|s| self.names.intern(s));
         let file = case.file.map(|s| self.names.intern(s));
@@ -740,17 +768,118 @@ impl RunBuilder {
             tags: case.tags,
             properties: case.properties,
         });
+        if let Some(s) = &mut self.stream {
+            s.pushed(group.flatten().is_some());
+            if let Some(Some(h)) = group {
+                if let Some(g) = s.groups.get_mut(&h) {
+                    g.add(global);
+                }
+                self.group_saw(h);
+            }
+            self.stream_flush(false);
+        }
         true
     }
 
-    /// The number of tests held so far (0 for a counting builder).
-    pub fn len(&self) -> usize {
-        self.tests.len()
+    /// The global index of the first held test (0 unless streaming).
+    fn base(&self) -> usize {
+        self.stream.as_ref().map_or(0, |s| s.base)
     }
 
-    /// Whether no test is held.
+    /// Counts a case of the streamed group `h`; after its last case, merges are done and
+    /// its ids are qualified where suites share them, as [`RunBuilder::finish`] does.
+    fn group_saw(&mut self, h: u64) {
+        use std::hash::BuildHasher;
+        let Some(s) = &mut self.stream else {
+            return;
+        };
+        let Some(g) = s.groups.get_mut(&h) else {
+            return;
+        };
+        if !g.saw() {
+            return;
+        }
+        let members = g.take_members();
+        let base = s.base;
+        // By exact id: a hash can be shared by different ids.
+        let mut by_id: hashbrown::HashMap<crate::model::Name, Vec<usize>> =
+            hashbrown::HashMap::new();
+        for &m in &members {
+            by_id
+                .entry(self.tests[m - base].id.clone())
+                .or_default()
+                .push(m);
+        }
+        for (id, idxs) in by_id {
+            if idxs.len() > 1 {
+                let clash = qualify(&mut self.tests, base, &id, &idxs);
+                s.clashes.push(clash);
+            }
+        }
+        for &m in &members {
+            let t = &self.tests[m - base];
+            let key =
+                self.hasher
+                    .hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_ref()));
+            if let Ok(e) = self.index.find_entry(key, |&j| j == m) {
+                e.remove();
+            }
+            s.settle(m);
+        }
+    }
+
+    /// Hands on the tests that are final, in a streamed read.
+    fn stream_flush(&mut self, all: bool) {
+        if let Some(s) = &mut self.stream {
+            s.flush(&mut self.tests, all);
+        }
+    }
+
+    /// A reader opened a suite whose end may change its tests (see
+    /// [`RunBuilder::suite_closed`]). Only streamed reads use this.
+    pub fn suite_opened(&mut self) {
+        if let Some(s) = &mut self.scan {
+            s.suite_opened();
+        }
+        let len = self.len();
+        if let Some(s) = &mut self.stream {
+            s.suite_opened(len);
+        }
+    }
+
+    /// A reader closed the suite it last opened, after any change to its tests;
+    /// `may_revise` says whether its declared counts could have led to one (a streamed read
+    /// holds the tests of such suites until their end).
+    pub fn suite_closed(&mut self, may_revise: bool) {
+        if let Some(s) = &mut self.scan {
+            s.suite_closed(may_revise);
+        }
+        if let Some(s) = &mut self.stream {
+            s.suite_closed();
+            self.stream_flush(false);
+        }
+    }
+
+    /// Ends the second pass of a streamed read: hands on the last tests, checks that the
+    /// file read the same as in the first pass, and returns the run without its tests.
+    pub(crate) fn finish_streamed(mut self) -> Result<Snapshot, String> {
+        if let Some(s) = &mut self.stream {
+            s.close_all();
+            s.flush(&mut self.tests, true);
+            s.check()?;
+        }
+        Ok(self.finish())
+    }
+
+    /// The number of tests read so far (0 for a counting builder), including those a
+    /// streamed read has handed on; indices into the run count from its first test.
+    pub fn len(&self) -> usize {
+        self.base() + self.tests.len()
+    }
+
+    /// Whether no test has been read.
     pub fn is_empty(&self) -> bool {
-        self.tests.is_empty()
+        self.len() == 0
     }
 
     /// Reads the given passing tests as `todo` tests (skipped): jest-junit writes `test.todo`
@@ -758,8 +887,9 @@ impl RunBuilder {
     /// them out. Returns how many were changed.
     pub fn mark_todo(&mut self, indices: &[usize]) -> u64 {
         let mut changed = 0;
+        let base = self.base();
         for &i in indices {
-            let Some(t) = self.tests.get_mut(i) else {
+            let Some(t) = i.checked_sub(base).and_then(|l| self.tests.get_mut(l)) else {
                 continue;
             };
             if t.status != crate::model::Status::Passed || t.attempts.len() != 1 {
@@ -792,8 +922,11 @@ impl RunBuilder {
     /// `tests`; a reader calls this only on such evidence.
     pub fn read_repeats_as_reruns(&mut self, mark: usize) {
         let from = mark.min(self.repeats.len());
+        let base = self.base();
         for &i in &self.repeats[from..] {
-            let t = &mut self.tests[i];
+            let Some(t) = i.checked_sub(base).and_then(|l| self.tests.get_mut(l)) else {
+                continue;
+            };
             let last = t.attempts.len().saturating_sub(1);
             for a in &mut t.attempts[..last] {
                 if a.status == crate::model::Status::Passed {
@@ -824,60 +957,56 @@ impl RunBuilder {
                 self.relabelled
             ));
         }
-        // The same id in two suites of one run: qualify those ids with the suite.
-        let mut clashes: Vec<(String, Vec<usize>)> = {
-            let mut by_id: hashbrown::HashMap<&str, Vec<usize>> =
-                hashbrown::HashMap::with_capacity(self.tests.len());
-            let mut clashing = false;
-            for (i, t) in self.tests.iter().enumerate() {
-                let v = by_id.entry(t.id.as_ref()).or_default();
-                v.push(i);
-                clashing |= v.len() > 1;
-            }
-            if clashing {
-                by_id
-                    .into_iter()
-                    .filter(|(_, v)| v.len() > 1)
-                    .map(|(k, v)| (k.to_string(), v))
+        // The same id in two suites of one run: qualify those ids with the suite (a
+        // streamed read did so as each id's last case was read).
+        let mut clashes: Vec<stream::Clash> = match self.stream.as_mut() {
+            Some(s) => std::mem::take(&mut s.clashes),
+            None => {
+                let shared: Vec<(String, Vec<usize>)> = {
+                    let mut by_id: hashbrown::HashMap<&str, Vec<usize>> =
+                        hashbrown::HashMap::with_capacity(self.tests.len());
+                    let mut clashing = false;
+                    for (i, t) in self.tests.iter().enumerate() {
+                        let v = by_id.entry(t.id.as_ref()).or_default();
+                        v.push(i);
+                        clashing |= v.len() > 1;
+                    }
+                    if clashing {
+                        by_id
+                            .into_iter()
+                            .filter(|(_, v)| v.len() > 1)
+                            .map(|(k, v)| (k.to_string(), v))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    }
+                };
+                shared
+                    .iter()
+                    .map(|(id, idxs)| qualify(&mut self.tests, 0, id, idxs))
                     .collect()
-            } else {
-                Vec::new()
             }
         };
-        clashes.sort();
+        clashes.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         // One line per id, naming a few suites: an id repeated in 50,000 suites is one line
         // with a count, not the list of all of them.
-        const NAMED: usize = 5;
         let mut ids = 0usize;
-        for (id, idxs) in clashes {
+        for clash in clashes {
             ids += 1;
-            let suites: Vec<String> = idxs
-                .iter()
-                .take(NAMED)
-                .map(|&i| {
-                    self.tests[i]
-                        .suite
-                        .as_deref()
-                        .unwrap_or_default()
-                        .to_string()
-                })
-                .collect();
-            for &i in &idxs {
-                let suite = self.tests[i].suite.as_deref().unwrap_or_default();
-                self.tests[i].id = format!("{suite}::{id}").into();
-            }
             if ids > 20 {
                 continue;
             }
-            let more = if idxs.len() > NAMED {
-                format!(" and {} more", idxs.len() - NAMED)
+            let more = if clash.count > QUALIFY_NAMED {
+                format!(" and {} more", clash.count - QUALIFY_NAMED)
             } else {
                 String::new()
             };
             self.warnings.push(format!(
-                "test id `{id}` appears in {} suites ({}{more}); each is identified as `<suite>::{id}`",
-                idxs.len(),
-                suites.join(", ")
+                "test id `{}` appears in {} suites ({}{more}); each is identified as `<suite>::{}`",
+                clash.id,
+                clash.count,
+                clash.suites.join(", "),
+                clash.id
             ));
         }
         if ids > 20 {
@@ -924,6 +1053,35 @@ impl RunBuilder {
         snap.warnings = self.warnings;
         snap.properties = self.properties;
         snap
+    }
+}
+
+/// Suites a warning about an id that several suites share names.
+const QUALIFY_NAMED: usize = 5;
+
+/// Qualifies the tests at global indices `idxs` (`tests` starts at `base`), which share
+/// `id`, with their suites: `<suite>::<id>`.
+fn qualify(tests: &mut [TestResult], base: usize, id: &str, idxs: &[usize]) -> stream::Clash {
+    let suites = idxs
+        .iter()
+        .take(QUALIFY_NAMED)
+        .map(|&i| {
+            tests[i - base]
+                .suite
+                .as_deref()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    for &i in idxs {
+        let t = &mut tests[i - base];
+        let suite = t.suite.as_deref().unwrap_or_default();
+        t.id = format!("{suite}::{id}").into();
+    }
+    stream::Clash {
+        id: id.to_string(),
+        count: idxs.len(),
+        suites,
     }
 }
 
