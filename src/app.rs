@@ -755,10 +755,94 @@ fn record(
                     .map(|f| f == InFormat::Snapshot)),
             Some(true)
         );
-    let mut snap = ingest::read_one_run(
-        &args.paths,
-        read_options(args.input_format, args.criterion_baseline.as_ref(), id_map),
+    let opts = read_options(args.input_format, args.criterion_baseline.as_ref(), id_map);
+    if let [path] = args.paths.as_slice()
+        && store.saves_in_rows()
+        && ingest::stream::streams(path, &opts)
+    {
+        return record_streamed(args, config, path, store, io);
+    }
+    let mut snap = ingest::read_one_run(&args.paths, opts)?;
+    identify_recorded(&mut snap, args, config, imported)?;
+    if snap.tests.is_empty() && snap.metrics.is_empty() {
+        bail!(
+            "{}: the run holds no tests or metrics; nothing was stored",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for w in &snap.warnings {
+        writeln!(io.stderr, "warning: {w}")?;
+    }
+    let earlier = store.runs_of_commit(
+        snap.run.branch.as_deref().unwrap_or_default(),
+        snap.run.commit.as_deref().unwrap_or_default(),
     )?;
+    let outcome = store.save(&snap)?;
+    let tests = snap.tests.len();
+    recorded(&snap, tests, &earlier, &outcome, store, io)
+}
+
+/// `record` of one large JUnit file into a store that takes rows: the file is read twice
+/// and its tests written to the store as they are read (see `ingest::stream`), in bounded
+/// memory; the stored file is the one a whole read would store.
+fn record_streamed(
+    args: &RecordArgs,
+    config: &Config,
+    path: &Path,
+    store: &dyn Store,
+    io: &mut Io<'_>,
+) -> Result<ExitStatus> {
+    let planned = ingest::stream::plan_junit(path)?;
+    let mut snap = Snapshot::new();
+    snap.run = planned.head().run.clone();
+    snap.env = planned.head().env.clone();
+    identify_recorded(&mut snap, args, config, false)?;
+    if planned.cases() == 0 {
+        bail!(
+            "{}: the run holds no tests or metrics; nothing was stored",
+            path.display()
+        );
+    }
+    let earlier = store.runs_of_commit(
+        snap.run.branch.as_deref().unwrap_or_default(),
+        snap.run.commit.as_deref().unwrap_or_default(),
+    )?;
+    let Some(save) = store.begin_save(&snap.run, &snap.env) else {
+        bail!(
+            "{}: this store cannot take a run row by row",
+            store.describe()
+        );
+    };
+    let mut save = save?;
+    let (rest, tests) = ingest::stream::stream_junit(planned, path, &mut |t| save.test(t))
+        .map_err(|e| match e {
+            ingest::stream::StreamError::Write(e) => {
+                anyhow!("{}: cannot write the snapshot: {e}", store.describe())
+            }
+            e => e.into(),
+        })?;
+    snap.warnings = rest.warnings;
+    snap.sources = rest.sources;
+    snap.properties = rest.properties;
+    for w in &snap.warnings {
+        writeln!(io.stderr, "warning: {w}")?;
+    }
+    let outcome = save.commit(&snap.warnings, &snap.sources, &snap.properties)?;
+    recorded(&snap, tests as usize, &earlier, &outcome, store, io)
+}
+
+/// Gives a run to record its branch, commit, time, labels and fingerprint, from the
+/// arguments, the CI's variables and the report.
+fn identify_recorded(
+    snap: &mut Snapshot,
+    args: &RecordArgs,
+    config: &Config,
+    imported: bool,
+) -> Result<()> {
     let (ci_branch, ci_commit) = crate::fingerprint::ci_branch_commit();
     let branch = args
         .branch
@@ -808,24 +892,19 @@ fn record(
             snap.env.host = host_from_report;
         }
     }
-    if snap.tests.is_empty() && snap.metrics.is_empty() {
-        bail!(
-            "{}: the run holds no tests or metrics; nothing was stored",
-            args.paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    for w in &snap.warnings {
-        writeln!(io.stderr, "warning: {w}")?;
-    }
-    let earlier = store.runs_of_commit(
-        snap.run.branch.as_deref().unwrap_or_default(),
-        snap.run.commit.as_deref().unwrap_or_default(),
-    )?;
-    let outcome = store.save(&snap)?;
+    Ok(())
+}
+
+/// What `record` says once the run is stored: other runs of the same commit, stale
+/// temporary files, and where the run went.
+fn recorded(
+    snap: &Snapshot,
+    tests: usize,
+    earlier: &[RunMeta],
+    outcome: &crate::store::SaveOutcome,
+    store: &dyn Store,
+    io: &mut Io<'_>,
+) -> Result<ExitStatus> {
     let others: Vec<&RunMeta> = earlier.iter().filter(|s| s.id != outcome.id).collect();
     let other_machine: Vec<&&RunMeta> = others
         .iter()
@@ -882,7 +961,7 @@ fn record(
         io.stdout,
         "{what} {} ({} tests, {} metrics, {} warnings) in {}",
         outcome.id,
-        snap.tests.len(),
+        tests,
         snap.metrics.len(),
         snap.warnings.len(),
         outcome.location

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use regdiff::ingest::{self, Format, ReadOptions};
 
+mod common;
+
 /// The run read whole, as `show --format json` printed it before streaming.
 fn whole(path: &Path) -> Result<Vec<u8>, String> {
     let runs = ingest::read_path(path, ReadOptions::default()).map_err(|e| e.to_string())?;
@@ -141,13 +143,12 @@ fn tmp(name: &str) -> PathBuf {
     dir
 }
 
-#[test]
-fn generated_files_with_every_rule_stream_to_the_same_bytes() {
-    let dir = tmp("rules");
+/// Generated reports, one for each rule that can change an earlier test.
+fn generated_files(dir: &Path) -> Vec<PathBuf> {
     let mut paths = Vec::new();
     // Many plain tests: several batches, nothing held.
     paths.push(generate(
-        &dir,
+        dir,
         "plain.xml",
         3,
         5000,
@@ -164,7 +165,7 @@ fn generated_files_with_every_rule_stream_to_the_same_bytes() {
     ));
     // A test repeated far from its first case (a retry at the end of the file), and one
     // repeated next to it; a failing first attempt.
-    paths.push(generate(&dir, "repeats.xml", 2, 6000, |_| String::new(), |s, i, x| {
+    paths.push(generate(dir, "repeats.xml", 2, 6000, |_| String::new(), |s, i, x| {
         let (name, failed) = match (s, i) {
             (0, 3) => ("far", true),
             (1, 5999) => ("far", false),
@@ -193,7 +194,7 @@ fn generated_files_with_every_rule_stream_to_the_same_bytes() {
     // not a repeat but one id in two suites, qualified in both. Also many ids shared by
     // every suite, and one shared only by the first and last case of the file.
     paths.push(generate(
-        &dir,
+        dir,
         "clashes.xml",
         30,
         400,
@@ -223,7 +224,7 @@ fn generated_files_with_every_rule_stream_to_the_same_bytes() {
     // pytest-rerunfailures: the suite counts a rerun test once, its earlier attempts are
     // bare cases; the suite is large enough to be held across batches.
     paths.push(generate(
-        &dir,
+        dir,
         "reruns.xml",
         2,
         5000,
@@ -249,7 +250,7 @@ fn generated_files_with_every_rule_stream_to_the_same_bytes() {
     ));
     // jest-junit's todo tests: empty zero-time cases the suite's count leaves out.
     paths.push(generate(
-        &dir,
+        dir,
         "todo.xml",
         3,
         3000,
@@ -313,7 +314,13 @@ fn generated_files_with_every_rule_stream_to_the_same_bytes() {
         std::fs::write(&p, x).unwrap();
         paths.push(p);
     }
-    for p in &paths {
+    paths
+}
+
+#[test]
+fn generated_files_with_every_rule_stream_to_the_same_bytes() {
+    let dir = tmp("rules");
+    for p in &generated_files(&dir) {
         assert!(same(p), "{} was not read", p.display());
     }
     // The rules did fire: the whole reads carry their warnings.
@@ -360,5 +367,74 @@ fn a_file_that_changes_between_the_passes_is_an_error() {
     let mut out = Vec::new();
     let e = ingest::stream::show_json_junit_planned_from(&a, &b, &mut out).unwrap_err();
     assert!(e.to_string().contains("changed while it was read"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `record` of a JUnit file streams into a folder store; an id rule (which matches nothing
+/// here) makes it read the file whole. Both store the same file under the same id and say
+/// the same.
+#[test]
+fn record_streams_the_same_snapshot_as_a_whole_read() {
+    let dir = tmp("record");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures/ingest/junit"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    files.sort();
+    files.extend(generated_files(&dir));
+    let mut stored = 0;
+    for (i, f) in files.iter().enumerate() {
+        let run = |store: &str, whole: bool| {
+            let mut c = common::regdiff(&dir);
+            c.args(["--store", store]);
+            if whole {
+                c.args(["--id-map", "^matches-no-test-id$ => x"]);
+            }
+            c.args(["record", "--no-env", "--branch", "main", "--commit"])
+                .arg(format!("c{i}"))
+                .args(["--time", "2026-01-02T03:04:05Z"])
+                .arg(f);
+            let out = c.output().unwrap();
+            let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join(store))
+                .map(|d| {
+                    let mut v: Vec<_> = d
+                        .map(|e| e.unwrap().path())
+                        .map(|p| {
+                            (
+                                p.file_name().unwrap().to_string_lossy().into_owned(),
+                                std::fs::read(&p).unwrap(),
+                            )
+                        })
+                        .collect();
+                    v.sort();
+                    v
+                })
+                .unwrap_or_default();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).replace(store, "STORE"),
+                String::from_utf8_lossy(&out.stderr).replace(store, "STORE"),
+                files,
+            )
+        };
+        let streamed = run(&format!("streamed{i}"), false);
+        let whole = run(&format!("whole{i}"), true);
+        assert_eq!(streamed.0, whole.0, "{}: exit status", f.display());
+        assert_eq!(streamed.1, whole.1, "{}: standard output", f.display());
+        assert_eq!(streamed.2, whole.2, "{}: standard error", f.display());
+        assert!(
+            streamed.3 == whole.3,
+            "{}: the stored files differ",
+            f.display()
+        );
+        stored += usize::from(!streamed.3.is_empty());
+    }
+    assert!(
+        stored >= 25,
+        "only {stored} of {} files were stored",
+        files.len()
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

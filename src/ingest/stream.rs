@@ -328,10 +328,109 @@ fn write_test(out: &mut dyn Write, scratch: &mut Vec<u8>, t: &TestResult) -> std
     out.write_all(rest)
 }
 
+/// What can go wrong while streaming: reading the report, or handing its tests on.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// The report could not be read (or changed between the passes).
+    #[error(transparent)]
+    Read(#[from] IngestError),
+    /// The receiver of the tests failed (the output could not be written).
+    #[error("cannot write the output: {0}")]
+    Write(#[source] std::io::Error),
+}
+
+/// The first pass over a JUnit file (see the module documentation).
+pub struct Planned {
+    plan: Plan,
+}
+
+impl Planned {
+    /// The run as the first pass read it, without tests: its run information and
+    /// environment are those the second pass will find.
+    pub fn head(&self) -> &Snapshot {
+        &self.plan.head
+    }
+
+    /// The test cases of the file (a repeated case counts each time).
+    pub fn cases(&self) -> u64 {
+        self.plan.cases
+    }
+}
+
+/// Reads a regular JUnit file a first time, keeping no test.
+pub fn plan_junit(path: &Path) -> Result<Planned, IngestError> {
+    let mut scan = RunBuilder::scanning();
+    super::add_file(path, super::Format::Junit, &mut scan)?;
+    Ok(Planned {
+        plan: scan.into_plan(),
+    })
+}
+
+/// Reads the JUnit file at `path` a second time and hands each test to `each`, in file
+/// order, once nothing later in the file can change it; `each` runs on this thread while
+/// the file is read on another. Returns the run without its tests (its warnings, sources
+/// and properties are complete) and how many tests were handed on. Fails if the file
+/// differs from the one `planned` read.
+pub fn stream_junit(
+    planned: Planned,
+    path: &Path,
+    each: &mut dyn FnMut(&TestResult) -> std::io::Result<()>,
+) -> Result<(Snapshot, u64), StreamError> {
+    let head = run_head(&planned.plan.head)?;
+    let plan = planned.plan;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<TestResult>>(2);
+    let (handed, outcome) = std::thread::scope(|s| {
+        let second = s.spawn(move || {
+            let sink = Box::new(move |batch: Vec<TestResult>| tx.send(batch).is_ok());
+            let mut b = RunBuilder::streaming(plan, sink);
+            super::add_file(path, super::Format::Junit, &mut b)?;
+            b.finish_streamed()
+                .map_err(|message| IngestError::unusable(path, message))
+        });
+        let mut handed: Result<u64, std::io::Error> = Ok(0);
+        'batches: for batch in rx {
+            for t in &batch {
+                let Ok(n) = &mut handed else {
+                    // Leaving drops the receiver: the reader stops sending.
+                    break 'batches;
+                };
+                match each(t) {
+                    Ok(()) => *n += 1,
+                    Err(e) => handed = Err(e),
+                }
+            }
+        }
+        let outcome = second
+            .join()
+            .unwrap_or_else(|_| Err(IngestError::unusable(path, "the reader panicked")));
+        (handed, outcome)
+    });
+    let handed = handed.map_err(StreamError::Write)?;
+    let mut snap = outcome?;
+    if run_head(&snap)? != head {
+        return Err(IngestError::unusable(
+            path,
+            "the file changed while it was read: its run information differs between the two passes",
+        )
+        .into());
+    }
+    snap.sources.push(path.display().to_string());
+    Ok((snap, handed))
+}
+
+/// The part of a snapshot's pretty JSON before its tests, for a run without tests.
+fn run_head(s: &Snapshot) -> Result<String, IngestError> {
+    let mut head = Snapshot::new();
+    head.schema.clone_from(&s.schema);
+    head.run = s.run.clone();
+    head.env = s.env.clone();
+    Ok(split_around_tests(&head)?.0)
+}
+
 /// Writes the run of the JUnit file at `path` as `show --format json` does, with the same
 /// bytes as serialising [`super::read_path`]'s snapshot, holding only the tests that can
 /// still change (see the module documentation). The file must be a regular file.
-pub fn show_json_junit(path: &Path, out: &mut dyn Write) -> Result<(), IngestError> {
+pub fn show_json_junit(path: &Path, out: &mut dyn Write) -> Result<(), StreamError> {
     show_json_junit_planned_from(path, path, out)
 }
 
@@ -342,70 +441,25 @@ pub fn show_json_junit_planned_from(
     first: &Path,
     path: &Path,
     out: &mut dyn Write,
-) -> Result<(), IngestError> {
-    let mut scan = RunBuilder::scanning();
-    super::add_file(first, super::Format::Junit, &mut scan)?;
-    let plan = scan.into_plan();
-    let mut head = plan.head.clone();
-    head.warnings.clear();
-    head.properties.clear();
-    let (prefix, _) = split_around_tests(&head)?;
-    let io = |e: std::io::Error| IngestError::io(path, e);
-    out.write_all(prefix.as_bytes()).map_err(io)?;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<TestResult>>(2);
-    let (written, outcome) = std::thread::scope(|s| {
-        let second = s.spawn(move || {
-            let sink = Box::new(move |batch: Vec<TestResult>| tx.send(batch).is_ok());
-            let mut b = RunBuilder::streaming(plan, sink);
-            super::add_file(path, super::Format::Junit, &mut b)?;
-            b.finish_streamed()
-                .map_err(|message| IngestError::unusable(path, message))
-        });
-        let mut scratch = Vec::with_capacity(4096);
-        let mut written: Result<u64, std::io::Error> = Ok(0);
-        for batch in rx {
-            let Ok(n) = &mut written else {
-                // Dropping the receiver below stops the reader from sending more.
-                break;
-            };
-            for t in &batch {
-                if *n > 0
-                    && let Err(e) = out.write_all(b",")
-                {
-                    written = Err(e);
-                    break;
-                }
-                if let Err(e) = write_test(out, &mut scratch, t) {
-                    written = Err(e);
-                    break;
-                }
-                *n += 1;
-            }
+) -> Result<(), StreamError> {
+    let planned = plan_junit(first)?;
+    let prefix = run_head(planned.head())?;
+    let write = StreamError::Write;
+    out.write_all(prefix.as_bytes()).map_err(write)?;
+    let mut scratch = Vec::with_capacity(4096);
+    let mut first_test = true;
+    let (snap, handed) = stream_junit(planned, path, &mut |t| {
+        if !first_test {
+            out.write_all(b",")?;
         }
-        let outcome = second
-            .join()
-            .unwrap_or_else(|_| Err(IngestError::unusable(path, "the reader panicked")));
-        (written, outcome)
-    });
-    let written = written.map_err(io)?;
-    let mut snap = outcome?;
-    snap.sources.push(path.display().to_string());
-    let mut now = snap.clone();
-    now.warnings.clear();
-    now.properties.clear();
-    now.sources.clear();
-    let (check, _) = split_around_tests(&now)?;
-    if check != prefix {
-        return Err(IngestError::unusable(
-            path,
-            "the file changed while it was read: its run information differs between the two passes",
-        ));
-    }
+        first_test = false;
+        write_test(out, &mut scratch, t)
+    })?;
     let (_, tail) = split_around_tests(&snap)?;
-    if written > 0 {
-        out.write_all(b"\n  ").map_err(io)?;
+    if handed > 0 {
+        out.write_all(b"\n  ").map_err(write)?;
     }
-    out.write_all(tail.as_bytes()).map_err(io)?;
-    out.write_all(b"\n").map_err(io)?;
+    out.write_all(tail.as_bytes()).map_err(write)?;
+    out.write_all(b"\n").map_err(write)?;
     Ok(())
 }

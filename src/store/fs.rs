@@ -157,7 +157,13 @@ fn sanitize(s: &str) -> String {
 
 /// FNV-1a, 64 bits: a stable content hash for file names (not for security).
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a64_more(FNV_START, bytes)
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// [`fnv1a64`] continued over more bytes.
+fn fnv1a64_more(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -165,18 +171,162 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
     h
 }
 
+/// A file being written, hashed as it goes.
+struct Hashing {
+    out: std::io::BufWriter<File>,
+    hash: u64,
+}
+
+impl Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.hash = fnv1a64_more(self.hash, &buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Whether two files hold the same bytes, read a block at a time.
+fn same_contents(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let (fa, fb) = (File::open(a)?, File::open(b)?);
+    if fa.metadata()?.len() != fb.metadata()?.len() {
+        return Ok(false);
+    }
+    let (mut ra, mut rb) = (
+        std::io::BufReader::with_capacity(1 << 16, fa),
+        std::io::BufReader::with_capacity(1 << 16, fb),
+    );
+    let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = ra.read(&mut ba)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        rb.read_exact(&mut bb[..n])?;
+        if ba[..n] != bb[..n] {
+            return Ok(false);
+        }
+    }
+}
+
+/// A run being stored by [`FsStore`], its rows written to a temporary file as they come;
+/// dropped before [`SaveInProgress::commit`], it removes the file.
+struct FsSave<'a> {
+    dir: &'a Path,
+    tmp_path: PathBuf,
+    run: RunInfo,
+    writer: Option<snapshot_lines::Writer<Hashing>>,
+}
+
+impl Drop for FsSave<'_> {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = fs::remove_file(&self.tmp_path);
+        }
+    }
+}
+
+impl FsSave<'_> {
+    fn writer(&mut self) -> &mut snapshot_lines::Writer<Hashing> {
+        self.writer
+            .as_mut()
+            .expect("a save in progress has its writer")
+    }
+}
+
+impl super::SaveInProgress for FsSave<'_> {
+    fn test(&mut self, t: &crate::model::TestResult) -> std::io::Result<()> {
+        self.writer().test(t)
+    }
+
+    fn metric(&mut self, m: &crate::model::Metric) -> std::io::Result<()> {
+        self.writer().metric(m)
+    }
+
+    fn commit(
+        mut self: Box<Self>,
+        warnings: &[String],
+        sources: &[String],
+        properties: &std::collections::BTreeMap<String, String>,
+    ) -> Result<SaveOutcome, StoreError> {
+        let io = io_error;
+        let tmp_path = self.tmp_path.clone();
+        let writer = self.writer.take().expect("committed once");
+        let written = (|| {
+            let hashing = writer.finish(warnings, sources, properties)?;
+            let hash = hashing.hash;
+            let file = hashing.out.into_inner().map_err(|e| e.into_error())?;
+            Ok((file, hash))
+        })();
+        let (file, hash) = match written {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp_path);
+                return Err(io(&tmp_path, "cannot write the snapshot")(e));
+            }
+        };
+        if let Err(e) = file.sync_all() {
+            let _ = fs::remove_file(&tmp_path);
+            return Err(io(&tmp_path, "cannot flush the snapshot to disk")(e));
+        }
+        drop(file);
+        let id = snapshot_id_of(&self.run, hash);
+        let final_path = self.dir.join(format!("{id}.jsonl"));
+        // Link under the final name: fails if the name exists, so nothing is replaced.
+        let linked = fs::hard_link(&tmp_path, &final_path);
+        let outcome = match linked {
+            Ok(()) => Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                match same_contents(&final_path, &tmp_path) {
+                    Ok(true) => Ok(true),
+                    _ => Err(StoreError::Io {
+                        path: final_path.clone(),
+                        action: "a different snapshot is already stored under this name; not replaced",
+                        source: e,
+                    }),
+                }
+            }
+            // A rename would silently replace a snapshot written meanwhile under the same
+            // name; without hard links there is no safe way to place the file.
+            Err(e) => Err(StoreError::Io {
+                path: final_path.clone(),
+                action: link_failure(&e),
+                source: e,
+            }),
+        };
+        let _ = fs::remove_file(&tmp_path);
+        let already_stored = outcome?;
+        if let Ok(d) = File::open(self.dir) {
+            // Make the new directory entry durable too (not possible on every platform).
+            let _ = d.sync_all();
+        }
+        Ok(SaveOutcome {
+            id,
+            location: final_path.display().to_string(),
+            already_stored,
+        })
+    }
+}
+
 /// The id a snapshot is stored under: time, branch, commit and a content hash.
 pub fn snapshot_id(snapshot: &Snapshot, json: &[u8]) -> String {
-    let time = snapshot
-        .run
+    snapshot_id_of(&snapshot.run, fnv1a64(json))
+}
+
+/// [`snapshot_id`] from the run and the content hash.
+fn snapshot_id_of(run: &RunInfo, hash: u64) -> String {
+    let time = run
         .time
         .as_deref()
         .and_then(super::parse_time)
         .map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string())
         .unwrap_or_else(|| "notime".into());
-    let branch = sanitize(snapshot.run.branch.as_deref().unwrap_or("none"));
-    let commit: String = snapshot
-        .run
+    let branch = sanitize(run.branch.as_deref().unwrap_or("none"));
+    let commit: String = run
         .commit
         .as_deref()
         .unwrap_or("nocommit")
@@ -184,7 +334,7 @@ pub fn snapshot_id(snapshot: &Snapshot, json: &[u8]) -> String {
         .take(12)
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
-    format!("{time}-{branch}-{commit}-{:08x}", fnv1a64(json) >> 32)
+    format!("{time}-{branch}-{commit}-{:08x}", hash >> 32)
 }
 
 /// What an earlier version's snapshot file (one JSON document) says of its run, read
@@ -399,68 +549,78 @@ impl Store for FsStore {
     }
 
     fn save(&self, snap: &Snapshot) -> Result<SaveOutcome, StoreError> {
+        let mut save = self.start_save(&snap.run, &snap.env)?;
+        let tmp = save.tmp_path.clone();
+        let write = |save: &mut FsSave<'_>| -> std::io::Result<()> {
+            for t in &snap.tests {
+                save.writer().test(t)?;
+            }
+            for m in &snap.metrics {
+                save.writer().metric(m)?;
+            }
+            Ok(())
+        };
+        write(&mut save).map_err(io_error(&tmp, "cannot write the snapshot"))?;
+        super::SaveInProgress::commit(
+            Box::new(save),
+            &snap.warnings,
+            &snap.sources,
+            &snap.properties,
+        )
+    }
+
+    fn saves_in_rows(&self) -> bool {
+        true
+    }
+
+    fn begin_save(
+        &self,
+        run: &RunInfo,
+        env: &EnvFingerprint,
+    ) -> Option<Result<Box<dyn super::SaveInProgress + '_>, StoreError>> {
+        Some(
+            self.start_save(run, env)
+                .map(|s| Box::new(s) as Box<dyn super::SaveInProgress>),
+        )
+    }
+}
+
+impl FsStore {
+    /// Creates the temporary file of a new snapshot and writes its header.
+    fn start_save(&self, run: &RunInfo, env: &EnvFingerprint) -> Result<FsSave<'_>, StoreError> {
         let io = io_error;
         fs::create_dir_all(&self.dir).map_err(io(&self.dir, "cannot create the store folder"))?;
-        let json = snapshot_lines::encode(snap);
-        let id = snapshot_id(snap, &json);
-        let final_path = self.dir.join(format!("{id}.jsonl"));
         let tmp_path = self.dir.join(format!(
-            "{TEMP_PREFIX}{}-{}-{id}.jsonl",
+            "{TEMP_PREFIX}{}-{}.jsonl",
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos())
                 .unwrap_or(0)
         ));
-        let write = || -> Result<(), StoreError> {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp_path)
-                .map_err(io(&tmp_path, "cannot create a temporary file"))?;
-            f.write_all(&json)
-                .map_err(io(&tmp_path, "cannot write the snapshot"))?;
-            f.sync_all()
-                .map_err(io(&tmp_path, "cannot flush the snapshot to disk"))?;
-            Ok(())
+        let f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp_path)
+            .map_err(io(&tmp_path, "cannot create a temporary file"))?;
+        let mut save = FsSave {
+            dir: &self.dir,
+            tmp_path,
+            run: run.clone(),
+            writer: None,
         };
-        if let Err(e) = write() {
-            let _ = fs::remove_file(&tmp_path);
-            return Err(e);
-        }
-        // Link under the final name: fails if the name exists, so nothing is replaced.
-        let linked = fs::hard_link(&tmp_path, &final_path);
-        let outcome = match linked {
-            Ok(()) => Ok(false),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                match fs::read(&final_path) {
-                    Ok(existing) if existing == json => Ok(true),
-                    _ => Err(StoreError::Io {
-                        path: final_path.clone(),
-                        action: "a different snapshot is already stored under this name; not replaced",
-                        source: e,
-                    }),
-                }
+        let hashing = Hashing {
+            out: std::io::BufWriter::with_capacity(1 << 16, f),
+            hash: FNV_START,
+        };
+        match snapshot_lines::Writer::new(hashing, run, env) {
+            Ok(w) => save.writer = Some(w),
+            Err(e) => {
+                let _ = fs::remove_file(&save.tmp_path);
+                return Err(io(&save.tmp_path, "cannot write the snapshot")(e));
             }
-            // A rename would silently replace a snapshot written meanwhile under the same
-            // name; without hard links there is no safe way to place the file.
-            Err(e) => Err(StoreError::Io {
-                path: final_path.clone(),
-                action: link_failure(&e),
-                source: e,
-            }),
-        };
-        let _ = fs::remove_file(&tmp_path);
-        let already_stored = outcome?;
-        if let Ok(d) = File::open(&self.dir) {
-            // Make the new directory entry durable too (not possible on every platform).
-            let _ = d.sync_all();
         }
-        Ok(SaveOutcome {
-            id,
-            location: final_path.display().to_string(),
-            already_stored,
-        })
+        Ok(save)
     }
 }
 

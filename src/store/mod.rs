@@ -138,6 +138,22 @@ where
     std::iter::once(first).chain(rest).collect()
 }
 
+/// A run being stored row by row (see [`Store::begin_save`]). Dropped before
+/// [`SaveInProgress::commit`], it leaves nothing behind.
+pub trait SaveInProgress {
+    /// Writes one test.
+    fn test(&mut self, t: &crate::model::TestResult) -> std::io::Result<()>;
+    /// Writes one metric.
+    fn metric(&mut self, m: &crate::model::Metric) -> std::io::Result<()>;
+    /// Writes what is known only at the end and puts the run in place.
+    fn commit(
+        self: Box<Self>,
+        warnings: &[String],
+        sources: &[String],
+        properties: &std::collections::BTreeMap<String, String>,
+    ) -> Result<SaveOutcome, StoreError>;
+}
+
 /// A place that keeps snapshots.
 pub trait Store: Sync {
     /// A short description for messages (`baselines/`).
@@ -174,6 +190,20 @@ pub trait Store: Sync {
     /// aggregates in the server.
     fn history(&self, runs: &[&RunMeta], tick: &(dyn Fn() + Sync)) -> (History, Vec<IngestError>) {
         history_streamed(self, runs, tick)
+    }
+    /// Whether the store can take a run whose tests arrive one at a time (a run too big to
+    /// hold), through [`Store::begin_save`]: `begin_save` then returns `Some`, and the run
+    /// is stored as [`Store::save`] would store it whole.
+    fn saves_in_rows(&self) -> bool {
+        false
+    }
+    /// See [`Store::saves_in_rows`].
+    fn begin_save(
+        &self,
+        _run: &crate::model::RunInfo,
+        _env: &crate::model::EnvFingerprint,
+    ) -> Option<Result<Box<dyn SaveInProgress + '_>, StoreError>> {
+        None
     }
     /// Stores a snapshot under a given id (a copy from another store keeps its ids), where
     /// the store can; the folder store names its files by their content and ignores `id`.
