@@ -17,10 +17,11 @@ pub const INDENT_UP_TO: usize = 2_000;
 
 impl Render for Json {
     fn render(&self, r: &Report, _opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+        // `io::Error::from` gives back the write's own error: a closed pipe stays one.
         if r.items.len() <= INDENT_UP_TO {
-            serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
         } else {
-            serde_json::to_writer(&mut *out, r).map_err(io::Error::other)?;
+            serde_json::to_writer(&mut *out, r).map_err(io::Error::from)?;
         }
         writeln!(out)
     }
