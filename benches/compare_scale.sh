@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole-process figures of `compare` on generated report files (issue 14), with the peer
+# Whole-process figures of `compare`, `show` and `record` on generated report files (issue 14), with the peer
 # beside it where one exists: `farm-bench` medians, A/B alternating. Not part of CI.
 #
 #   benches/compare_scale.sh [WORK_DIR]
@@ -15,6 +15,7 @@ gen=target/release/examples/gen_store
 [ -f "$work/j100k-a.xml" ] || "$gen" junit "$work/j100k-a.xml" 100000 1
 [ -f "$work/j100k-b.xml" ] || "$gen" junit "$work/j100k-b.xml" 100000 2
 [ -f "$work/j1m.xml" ] || "$gen" junit "$work/j1m.xml" 1000000 1
+[ -f "$work/j10m.xml" ] || "$gen" junit "$work/j10m.xml" 10000000 0
 [ -f "$work/go-base.txt" ] || "$gen" gotext "$work/go-base.txt" 10000 base
 [ -f "$work/go-head.txt" ] || "$gen" gotext "$work/go-head.txt" 10000 head
 [ -f "$work/go100k-base.txt" ] || "$gen" gotext "$work/go100k-base.txt" 100000 base
@@ -26,6 +27,9 @@ farm-bench -n 10 -- "$bin" compare "$work/j100k-a.xml" "$work/j100k-b.xml"
 farm-bench -n 10 -- "$bin" compare "$work/j100k-a.xml" "$work/j100k-b.xml" --format json
 echo "== JUnit 1,000,000 against 100,000 cases"
 farm-bench -n 5 --timeout 300 -- "$bin" compare "$work/j100k-a.xml" "$work/j1m.xml"
+echo "== show --format json and record of 10,000,000 cases (995 MB), streamed"
+farm-bench -n 3 --timeout 600 -- sh -c "exec '$bin' show --format json '$work/j10m.xml' > /dev/null"
+farm-bench -n 3 --timeout 600 -- sh -c "rm -rf '$work/store10m' && exec '$bin' --store '$work/store10m' record --no-env --branch main --commit abc '$work/j10m.xml'"
 echo "== Go text, 10,000 x 10 a side, against benchstat"
 farm-bench -n 10 --vs "$peers/benchstat $work/go-base.txt $work/go-head.txt" -- "$bin" compare "$work/go-base.txt" "$work/go-head.txt"
 echo "== Go text, 100,000 x 10 a side, against benchstat"

@@ -152,7 +152,6 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
     // Regressions first; within a verdict, first-seen order: items go straight into their
     // verdict's bucket, so each is built and moved once.
     let mut buckets: Vec<Vec<Item>> = (0..Verdict::ALL.len()).map(|_| Vec::new()).collect();
-    buckets[rank(Verdict::Unchanged)].reserve(comparisons.len());
     // Probable renames: the removed test is shown within the added one.
     let renames = renames::find(&comparisons);
     let mut renamed_from: HashMap<usize, usize> = HashMap::new();
@@ -160,6 +159,26 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
     for r in &renames {
         renamed_from.insert(r.added, r.removed);
         merged.insert(r.removed);
+    }
+    // Each bucket gets the room it needs, no more: an item is 520 bytes, and a bucket
+    // grown by doubling to a million of them holds up to twice that while it copies.
+    let mut per_bucket = vec![0usize; buckets.len()];
+    for (i, (c, (v, _))) in comparisons.iter().zip(&judged).enumerate() {
+        if merged.contains(&i) {
+            continue;
+        }
+        let verdict = match renamed_from.get(&i) {
+            Some(&r) => {
+                let mut v = v.clone();
+                note_rename(&mut v, c, &comparisons[r]);
+                v.verdict
+            }
+            None => v.verdict,
+        };
+        per_bucket[rank(verdict)] += 1;
+    }
+    for (b, &n) in buckets.iter_mut().zip(&per_bucket) {
+        b.reserve_exact(n);
     }
     for (i, (c, (v, f))) in comparisons.iter().zip(&judged).enumerate() {
         for &h in &f.rule_hits {
@@ -265,6 +284,13 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         })
         .collect();
     let metric_count = facts.len();
+    let mut per_bucket = vec![0usize; buckets.len()];
+    for v in &metric_verdicts {
+        per_bucket[rank(v.verdict)] += 1;
+    }
+    for (b, &n) in buckets.iter_mut().zip(&per_bucket) {
+        b.reserve_exact(n);
+    }
     for (f, v) in facts.into_iter().zip(metric_verdicts) {
         summary.add(v.verdict);
         let control = is_control(&f.input);
