@@ -678,8 +678,7 @@ impl RunBuilder {
         }
         if self.counting {
             if let Some(scan) = &mut self.scan {
-                let id = test_id(case.classname.as_deref(), &case.name);
-                scan.case(self.hasher.hash_one(id.as_str()));
+                scan.case(&self.hasher, case.classname.as_deref(), &case.name);
             }
             let status = case
                 .attempts

@@ -145,10 +145,15 @@ impl<R: Read> Sanitizer<R> {
                     self.emit_valid(&bytes);
                 }
                 self.finish_capping();
+            } else if self.pending.is_empty() {
+                // The usual case: the chunk is repaired in place in the read buffer.
+                let mut raw = std::mem::take(&mut self.raw);
+                self.process(&mut raw[..n]);
+                self.raw = raw;
             } else {
                 let mut chunk = std::mem::take(&mut self.pending);
                 chunk.extend_from_slice(&self.raw[..n]);
-                self.process(chunk);
+                self.process(&mut chunk);
             }
         }
         Ok(())
@@ -161,7 +166,7 @@ impl<R: Read> Sanitizer<R> {
 
     /// Repairs UTF-8 and control characters in `chunk` (keeping an incomplete trailing
     /// sequence for the next call), then passes the bytes on to the run capping.
-    fn process(&mut self, mut chunk: Vec<u8>) {
+    fn process(&mut self, chunk: &mut [u8]) {
         let mut start = 0;
         let mut keep_from = chunk.len();
         loop {
@@ -184,17 +189,23 @@ impl<R: Read> Sanitizer<R> {
                 }
             }
         }
-        self.pending = chunk[keep_from..].to_vec();
-        chunk.truncate(keep_from);
-        for (i, b) in chunk.iter_mut().enumerate() {
-            if *b < 0x20 && *b != b'\t' && *b != b'\n' && *b != b'\r' {
-                self.repairs.control_chars += 1;
-                let offset = self.processed + i as u64;
-                self.repairs.first_control_char.get_or_insert(offset);
-                *b = b'?';
+        self.pending.clear();
+        self.pending.extend_from_slice(&chunk[keep_from..]);
+        let chunk = &mut chunk[..keep_from];
+        let forbidden = |b: u8| b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r';
+        // Checked without branching first (the compiler vectorises it): nearly every chunk
+        // has no control character to repair.
+        if chunk.iter().fold(false, |any, &b| any | forbidden(b)) {
+            for (i, b) in chunk.iter_mut().enumerate() {
+                if forbidden(*b) {
+                    self.repairs.control_chars += 1;
+                    let offset = self.processed + i as u64;
+                    self.repairs.first_control_char.get_or_insert(offset);
+                    *b = b'?';
+                }
             }
         }
-        self.emit_valid(&chunk);
+        self.emit_valid(chunk);
     }
 
     /// Emits valid UTF-8 bytes, capping runs without `<`.
@@ -205,7 +216,7 @@ impl<R: Read> Sanitizer<R> {
         let mut flush_from = 0;
         while i < bytes.len() {
             if self.capping.is_some() {
-                match bytes[i..].iter().position(|&b| b == b'<') {
+                match memchr::memchr(b'<', &bytes[i..]) {
                     Some(j) => {
                         self.cap_bytes(&bytes[i..i + j]);
                         self.finish_capping();
@@ -219,7 +230,7 @@ impl<R: Read> Sanitizer<R> {
                 flush_from = i;
                 continue;
             }
-            let next_lt = bytes[i..].iter().position(|&b| b == b'<');
+            let next_lt = memchr::memchr(b'<', &bytes[i..]);
             let seg = next_lt.unwrap_or(bytes.len() - i);
             if self.run_len + seg <= self.max_run {
                 match next_lt {
@@ -453,5 +464,70 @@ mod tests {
         let text = b"ab\ncd\n\nef";
         let lc = line_columns(&text[..], &[8, 0, 4, 100]).unwrap();
         assert_eq!(lc, vec![(4, 2), (1, 1), (2, 2), (4, 3)]);
+    }
+
+    /// A reader that hands out at most a few bytes a call, so that characters and repairs
+    /// fall across the sanitizer's chunks.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.data.len().min(buf.len()).min(self.step);
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// What the sanitizer must give for the whole input at once (no capping): every byte
+    /// of an invalid UTF-8 sequence and every forbidden control character becomes `?`.
+    fn reference(input: &[u8]) -> (Vec<u8>, u64, u64) {
+        let mut out = input.to_vec();
+        let (mut invalid, mut control) = (0u64, 0u64);
+        let mut start = 0;
+        while let Err(e) = std::str::from_utf8(&out[start..]) {
+            let bad = start + e.valid_up_to();
+            let len = e.error_len().unwrap_or(out.len() - bad);
+            out[bad..bad + len].iter_mut().for_each(|b| *b = b'?');
+            invalid += len as u64;
+            start = bad + len;
+        }
+        for b in &mut out {
+            if *b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r') {
+                *b = b'?';
+                control += 1;
+            }
+        }
+        (out, invalid, control)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn repairs_do_not_depend_on_where_reads_end(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(b"<a>".to_vec()),
+                    proptest::strategy::Just("é€😀".as_bytes().to_vec()),
+                    proptest::strategy::Just(vec![0xff]),
+                    proptest::strategy::Just(vec![0xe2, 0x82]),
+                    proptest::strategy::Just(vec![0x1b, b'\t', b'\n', 0x00]),
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..8),
+                ],
+                0..400,
+            ),
+            step in 1usize..9000,
+        ) {
+            let input: Vec<u8> = parts.concat();
+            let mut s = Sanitizer::with_limits(Trickle { data: &input, step }, 1 << 30, 1024);
+            let mut out = Vec::new();
+            s.read_to_end(&mut out).unwrap();
+            let (want, invalid, control) = reference(&input);
+            proptest::prop_assert_eq!(&out, &want);
+            proptest::prop_assert_eq!(s.repairs().invalid_utf8_bytes, invalid);
+            proptest::prop_assert_eq!(s.repairs().control_chars, control);
+        }
     }
 }

@@ -50,6 +50,8 @@ const BATCH: usize = 4096;
 pub(crate) struct Scan {
     /// The id hash of every case, in file order.
     ids: Vec<u64>,
+    /// The id being hashed.
+    id: String,
     /// Suites opened so far.
     suites_opened: u64,
     /// The ordinals of the open suites, innermost last.
@@ -59,8 +61,26 @@ pub(crate) struct Scan {
 }
 
 impl Scan {
-    pub(crate) fn case(&mut self, id_hash: u64) {
-        self.ids.push(id_hash);
+    /// Notes a case: the hash of its id, as [`crate::model::test_id`] writes it (built in a
+    /// buffer kept from case to case).
+    pub(crate) fn case(
+        &mut self,
+        hasher: &DefaultHashBuilder,
+        classname: Option<&str>,
+        name: &str,
+    ) {
+        use std::hash::BuildHasher;
+        self.id.clear();
+        match classname {
+            Some(c) if !c.is_empty() && c != name => {
+                self.id.push_str(c);
+                self.id.push_str("::");
+                self.id.push_str(name);
+            }
+            _ => self.id.push_str(name),
+        }
+        debug_assert_eq!(self.id, crate::model::test_id(classname, name));
+        self.ids.push(hasher.hash_one(self.id.as_str()));
     }
 
     pub(crate) fn suite_opened(&mut self) {
