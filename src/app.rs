@@ -796,7 +796,7 @@ fn record(
     recorded(&snap, tests, &earlier, &outcome, store, io)
 }
 
-/// `record` of one large JUnit file into a store that takes rows: the file is read twice
+/// `record` of one regular JUnit file into a store that takes rows: the file is read twice
 /// and its tests written to the store as they are read (see `ingest::stream`), in bounded
 /// memory; the stored file is the one a whole read would store.
 fn record_streamed(
