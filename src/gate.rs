@@ -72,7 +72,7 @@ pub fn evaluate(report: &Report, policy: &GatePolicy, enabled: bool) -> GateOutc
             .filter_map(Item::as_test)
             .filter(|t| t.tags.iter().any(|g| g == "critical"))
             .filter(|t| t.head.runs == 0 || t.head.passed < t.head.runs)
-            .map(|t| t.id.as_str())
+            .map(|t| &*t.id)
             .collect();
         if !ids.is_empty() {
             reasons.push(format!(

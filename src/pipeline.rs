@@ -22,7 +22,7 @@ use crate::compare::renames;
 use crate::config::{Config, Strength};
 use crate::gate;
 use crate::history::TestHistory;
-use crate::model::{Change, Summary, Verdict};
+use crate::model::{Change, Name, Summary, Verdict};
 use crate::report::diff::word_diff;
 use crate::report::{HistoryInfo, Item, REPORT_SCHEMA, Report, RuleHits, SideInfo, TestItem};
 use crate::signature::signature;
@@ -318,7 +318,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         if control && !tags.iter().any(|t| t == "control") {
             tags.push("control".into());
         }
-        buckets[rank(v.verdict)].push(Item::Metric(crate::report::MetricItem {
+        buckets[rank(v.verdict)].push(Item::Metric(Box::new(crate::report::MetricItem {
             id: input.id,
             unit: input.unit,
             better: input.better,
@@ -341,7 +341,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
             noise,
             statistics,
             tags,
-        }));
+        })));
     }
 
     let mut items: Vec<Item> = Vec::with_capacity(comparisons.len() + metric_count);
@@ -541,18 +541,26 @@ fn test_item(c: &TestComparison<'_>, v: crate::classify::TestVerdict, tagger: &T
     } else if v.change == Change::Fixed {
         base_message = base_fail.as_ref().and_then(failure_text);
     }
+    // The names are the runs' own, shared rather than copied: a report of a million tests
+    // would otherwise hold five more strings for each.
+    let results = || c.head_obs.iter().chain(c.base_obs).map(|o| o.result);
+    let shared = |want: &str, get: fn(&crate::model::TestResult) -> Option<&Name>| -> Name {
+        results()
+            .find_map(|r| get(r).filter(|n| &***n == want).cloned())
+            .unwrap_or_else(|| want.into())
+    };
     TestItem {
-        id: c.id.to_string(),
-        suite: c.suite.map(str::to_string),
-        classname: c.classname.map(str::to_string),
-        name: c.name.to_string(),
+        id: shared(c.id, |r| Some(&r.id)),
+        suite: c.suite.map(|s| shared(s, |r| r.suite.as_ref())),
+        classname: c.classname.map(|s| shared(s, |r| r.classname.as_ref())),
+        name: shared(c.name, |r| Some(&r.name)),
         verdict: v.verdict,
         change: v.change,
         evidence,
         base: c.base,
         head: c.head,
         tags: tagger.tags(c),
-        file: c.file.map(str::to_string),
+        file: c.file.map(|s| shared(s, |r| r.file.as_ref())),
         line: c.line,
         message,
         base_message,

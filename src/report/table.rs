@@ -105,7 +105,7 @@ fn item_table(items: &[&TestItem]) -> CTable {
         .set_width(WIDTH)
         .set_header(vec!["test", "change", "base", "head", "evidence"]);
     for t in items {
-        let mut id = t.id.clone();
+        let mut id = t.id.to_string();
         if !t.tags.is_empty() {
             id.push_str(&format!(" [{}]", t.tags.join(", ")));
         }
