@@ -962,23 +962,27 @@ impl RunBuilder {
             Some(s) => std::mem::take(&mut s.clashes),
             None => {
                 let shared: Vec<(String, Vec<usize>)> = {
+                    // The ids seen twice first, in a set of the ids alone: a list of indices
+                    // for every id would be a million small vectors for a million tests.
+                    let mut seen: hashbrown::HashSet<&str> =
+                        hashbrown::HashSet::with_capacity(self.tests.len());
+                    let mut twice: hashbrown::HashSet<&str> = hashbrown::HashSet::new();
+                    for t in &self.tests {
+                        if !seen.insert(t.id.as_ref()) {
+                            twice.insert(t.id.as_ref());
+                        }
+                    }
+                    drop(seen);
                     let mut by_id: hashbrown::HashMap<&str, Vec<usize>> =
-                        hashbrown::HashMap::with_capacity(self.tests.len());
-                    let mut clashing = false;
-                    for (i, t) in self.tests.iter().enumerate() {
-                        let v = by_id.entry(t.id.as_ref()).or_default();
-                        v.push(i);
-                        clashing |= v.len() > 1;
+                        hashbrown::HashMap::with_capacity(twice.len());
+                    if !twice.is_empty() {
+                        for (i, t) in self.tests.iter().enumerate() {
+                            if twice.contains(t.id.as_ref()) {
+                                by_id.entry(t.id.as_ref()).or_default().push(i);
+                            }
+                        }
                     }
-                    if clashing {
-                        by_id
-                            .into_iter()
-                            .filter(|(_, v)| v.len() > 1)
-                            .map(|(k, v)| (k.to_string(), v))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    }
+                    by_id.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
                 };
                 shared
                     .iter()
