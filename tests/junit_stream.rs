@@ -299,6 +299,25 @@ fn generated_files(dir: &Path) -> Vec<PathBuf> {
         std::fs::write(&p, x).unwrap();
         paths.push(p);
     }
+    // pytest-rerunfailures' shape across two suite elements of one name: the rerun in the
+    // second element turns the first element's pass into a failed attempt, after thousands
+    // of tests that could otherwise be handed on in between.
+    {
+        let mut x = String::from("<testsuites>\n<testsuite name=\"twice\">\n");
+        x.push_str("<testcase classname=\"r\" name=\"flaky\" time=\"1\"/>\n");
+        for i in 0..5000 {
+            writeln!(x, "<testcase classname=\"r\" name=\"a{i}\" time=\"0.1\"/>").unwrap();
+        }
+        x.push_str("</testsuite>\n<testsuite name=\"twice\" tests=\"5000\">\n");
+        x.push_str("<testcase classname=\"r\" name=\"flaky\" time=\"2\"/>\n");
+        for i in 0..5000 {
+            writeln!(x, "<testcase classname=\"r\" name=\"b{i}\" time=\"0.1\"/>").unwrap();
+        }
+        x.push_str("</testsuite>\n</testsuites>\n");
+        let p = dir.join("rerun_across_elements.xml");
+        std::fs::write(&p, x).unwrap();
+        paths.push(p);
+    }
     // Nested suites, the outer one counting fewer tests than it holds.
     {
         let mut x = String::from("<testsuites><testsuite name=\"outer\" tests=\"2\">\n");
@@ -334,6 +353,7 @@ fn generated_files_with_every_rule_stream_to_the_same_bytes() {
     assert!(warnings("clashes.xml").contains("appears in 30 suites"));
     assert!(warnings("clashes.xml").contains("test id `edge::both` appears in 2 suites"));
     assert!(warnings("reruns.xml").contains("pytest-rerunfailures"));
+    assert!(warnings("rerun_across_elements.xml").contains("pytest-rerunfailures"));
     assert!(warnings("todo.xml").contains("read as todo"));
     std::fs::remove_dir_all(&dir).ok();
 }

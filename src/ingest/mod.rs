@@ -704,6 +704,9 @@ impl RunBuilder {
             ),
         };
         if let Some(i) = found {
+            if let Some(s) = &mut self.stream {
+                s.repeated(i);
+            }
             let t = &mut self.tests[i - self.stream.as_ref().map_or(0, |s| s.base)];
             // Each repeated case keeps its own outcome: two passing cases of one name are two
             // passes, not a failure and a pass. Only a reader with evidence that the earlier

@@ -191,6 +191,16 @@ impl Streaming {
         self.open.pop();
     }
 
+    /// A case repeated the held test at global index `i`. A suite that can still change
+    /// its tests changes the tests repeated in it, wherever they were first read: hold
+    /// everything from `i` on until the outermost such suite open ends.
+    pub(crate) fn repeated(&mut self, i: usize) {
+        if let Some(first) = self.open.iter_mut().find_map(|(_, f)| f.as_mut()) {
+            *first = (*first).min(i);
+            self.ready = self.ready.min(i.saturating_sub(self.base));
+        }
+    }
+
     /// The reading ended: no suite can change its tests any more.
     pub(crate) fn close_all(&mut self) {
         self.open.clear();
