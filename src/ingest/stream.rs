@@ -13,7 +13,9 @@
 //!    occurred once in the first pass is final as soon as it is read, unless a suite that can
 //!    still change it is open; it is handed on in file order. A test whose id hash occurred
 //!    more than once waits until every case of that hash has been read, then its repetitions
-//!    are merged and its id qualified exactly as [`RunBuilder::finish`] does.
+//!    are merged and its id qualified exactly as [`RunBuilder::finish`] does. A test
+//!    repeated inside a suite that can still change its tests waits for that suite's end,
+//!    wherever it was first read (a rerun there relabels its earlier attempts).
 //!
 //! The two passes must read the same file: the second checks the first's counts and the
 //! run's head, and fails if the file changed in between. A stream (a pipe) cannot be read
