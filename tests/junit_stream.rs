@@ -458,3 +458,90 @@ fn record_streams_the_same_snapshot_as_a_whole_read() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A random report built from few names, so that repeats, ids shared by suites, reruns and
+/// todo tests come up, with suites of one name given twice, nested suites and declared
+/// counts below the number of cases.
+fn random_report(spec: &[(u8, Option<u8>, bool, Vec<(u8, u8, u8)>)]) -> String {
+    let mut x = String::from("<?xml version=\"1.0\"?>\n<testsuites>\n");
+    let case = |x: &mut String, &(class, name, kind): &(u8, u8, u8)| {
+        let class = ["c1", "c2", ""][usize::from(class % 3)];
+        let name = format!("t{}", name % 6);
+        match kind % 5 {
+            0 => writeln!(x, "<testcase classname=\"{class}\" name=\"{name}\" time=\"0\"/>"),
+            1 => writeln!(x, "<testcase classname=\"{class}\" name=\"{name}\" time=\"0.5\"/>"),
+            2 => writeln!(
+                x,
+                "<testcase classname=\"{class}\" name=\"{name}\" time=\"1\"><failure message=\"boom {kind}\">trace</failure></testcase>"
+            ),
+            3 => writeln!(
+                x,
+                "<testcase classname=\"{class}\" name=\"{name}\"><skipped/></testcase>"
+            ),
+            _ => writeln!(x, "<testcase classname=\"{class}\" name=\"{name}\"/>"),
+        }
+        .unwrap();
+    };
+    for (suite, declared, nest, cases) in spec {
+        let tests = declared
+            .map(|d| format!(" tests=\"{d}\""))
+            .unwrap_or_default();
+        writeln!(x, "<testsuite name=\"s{}\"{tests}>", suite % 3).unwrap();
+        let (outer, inner) = cases.split_at(if *nest { cases.len() / 2 } else { cases.len() });
+        for c in outer {
+            case(&mut x, c);
+        }
+        if *nest {
+            writeln!(x, "<testsuite name=\"n{}\">", suite % 2).unwrap();
+            for c in inner {
+                case(&mut x, c);
+            }
+            x.push_str("</testsuite>\n");
+        }
+        x.push_str("</testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+    /// Handing tests on one, two or three at a time makes every hold of the stream matter
+    /// in a small file: the output must still be the whole read's.
+    #[test]
+    fn random_reports_stream_to_the_same_bytes_in_small_batches(
+        spec in proptest::collection::vec(
+            (
+                proptest::num::u8::ANY,
+                proptest::option::of(0u8..12),
+                proptest::bool::ANY,
+                proptest::collection::vec(
+                    (proptest::num::u8::ANY, proptest::num::u8::ANY, proptest::num::u8::ANY),
+                    0..12,
+                ),
+            ),
+            1..6,
+        ),
+        batch in 1usize..4,
+    ) {
+        let dir = tmp("random");
+        let path = dir.join(format!("r{batch}.xml"));
+        std::fs::write(&path, random_report(&spec)).unwrap();
+        let want = whole(&path);
+        let mut got = Vec::new();
+        let got = ingest::stream::show_json_junit_batched(&path, &mut got, batch)
+            .map(|()| got)
+            .map_err(|e| e.to_string());
+        match (&want, &got) {
+            (Ok(w), Ok(g)) => proptest::prop_assert!(
+                w == g,
+                "batch {}: the streamed JSON differs\n{}\nwhole:\n{}\nstreamed:\n{}",
+                batch,
+                std::fs::read_to_string(&path).unwrap(),
+                String::from_utf8_lossy(w),
+                String::from_utf8_lossy(g)
+            ),
+            _ => proptest::prop_assert_eq!(want.is_ok(), got.is_ok()),
+        }
+    }
+}

@@ -174,6 +174,8 @@ pub(crate) struct Streaming {
     sink: Box<dyn FnMut(Vec<TestResult>) -> bool + Send>,
     /// The receiver went away (the output failed): stop handing tests on.
     sink_closed: bool,
+    /// Tests handed on at a time ([`BATCH`]; tests make it small).
+    batch: usize,
 }
 
 impl Streaming {
@@ -242,7 +244,7 @@ impl Streaming {
     /// Hands on the leading final tests of `tests` when there are enough of them (all of
     /// them with `all`).
     pub(crate) fn flush(&mut self, tests: &mut Vec<TestResult>, all: bool) {
-        let n = self.take_count(if all { 1 } else { BATCH });
+        let n = self.take_count(if all { 1 } else { self.batch });
         if n == 0 {
             return;
         }
@@ -295,7 +297,11 @@ impl RunBuilder {
 
     /// A builder for the second pass, handing final tests to `sink` in file order; `sink`
     /// returns false once it takes no more.
-    fn streaming(plan: Plan, sink: Box<dyn FnMut(Vec<TestResult>) -> bool + Send>) -> Self {
+    fn streaming(
+        plan: Plan,
+        sink: Box<dyn FnMut(Vec<TestResult>) -> bool + Send>,
+        batch: usize,
+    ) -> Self {
         RunBuilder {
             hasher: plan.hasher,
             stream: Some(Box::new(Streaming {
@@ -311,6 +317,7 @@ impl RunBuilder {
                 expected_cases: plan.cases,
                 sink,
                 sink_closed: false,
+                batch: batch.max(1),
             })),
             ..RunBuilder::default()
         }
@@ -408,13 +415,22 @@ pub fn stream_junit(
     path: &Path,
     each: &mut dyn FnMut(&TestResult) -> std::io::Result<()>,
 ) -> Result<(Snapshot, u64), StreamError> {
+    stream_junit_batched(planned, path, each, BATCH)
+}
+
+fn stream_junit_batched(
+    planned: Planned,
+    path: &Path,
+    each: &mut dyn FnMut(&TestResult) -> std::io::Result<()>,
+    batch: usize,
+) -> Result<(Snapshot, u64), StreamError> {
     let head = run_head(&planned.plan.head)?;
     let plan = planned.plan;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<TestResult>>(2);
     let (handed, outcome) = std::thread::scope(|s| {
         let second = s.spawn(move || {
             let sink = Box::new(move |batch: Vec<TestResult>| tx.send(batch).is_ok());
-            let mut b = RunBuilder::streaming(plan, sink);
+            let mut b = RunBuilder::streaming(plan, sink, batch);
             super::add_file(path, super::Format::Junit, &mut b)?;
             b.finish_streamed()
                 .map_err(|message| IngestError::unusable(path, message))
@@ -466,6 +482,17 @@ pub fn show_json_junit(path: &Path, out: &mut dyn Write) -> Result<(), StreamErr
     show_json_junit_planned_from(path, path, out)
 }
 
+/// [`show_json_junit`], handing tests on `batch` at a time rather than 4,096: small batches
+/// make every hold matter in a small file. For tests.
+#[doc(hidden)]
+pub fn show_json_junit_batched(
+    path: &Path,
+    out: &mut dyn Write,
+    batch: usize,
+) -> Result<(), StreamError> {
+    show_json(path, path, out, batch)
+}
+
 /// [`show_json_junit`] with the first pass over `first` and the second over `path`: what
 /// happens when a file changes between the passes. For tests.
 #[doc(hidden)]
@@ -474,19 +501,29 @@ pub fn show_json_junit_planned_from(
     path: &Path,
     out: &mut dyn Write,
 ) -> Result<(), StreamError> {
+    show_json(first, path, out, BATCH)
+}
+
+fn show_json(
+    first: &Path,
+    path: &Path,
+    out: &mut dyn Write,
+    batch: usize,
+) -> Result<(), StreamError> {
     let planned = plan_junit(first)?;
     let prefix = run_head(planned.head())?;
     let write = StreamError::Write;
     out.write_all(prefix.as_bytes()).map_err(write)?;
     let mut scratch = Vec::with_capacity(4096);
     let mut first_test = true;
-    let (snap, handed) = stream_junit(planned, path, &mut |t| {
+    let mut each = |t: &TestResult| {
         if !first_test {
             out.write_all(b",")?;
         }
         first_test = false;
         write_test(out, &mut scratch, t)
-    })?;
+    };
+    let (snap, handed) = stream_junit_batched(planned, path, &mut each, batch)?;
     let (_, tail) = split_around_tests(&snap)?;
     if handed > 0 {
         out.write_all(b"\n  ").map_err(write)?;
