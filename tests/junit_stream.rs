@@ -462,7 +462,11 @@ fn record_streams_the_same_snapshot_as_a_whole_read() {
 /// A random report built from few names, so that repeats, ids shared by suites, reruns and
 /// todo tests come up, with suites of one name given twice, nested suites and declared
 /// counts below the number of cases.
-fn random_report(spec: &[(u8, Option<u8>, bool, Vec<(u8, u8, u8)>)]) -> String {
+/// One suite of a random report: its name, its declared `tests`, whether its second half is
+/// a nested suite, and its cases as (class, name, kind).
+type SuiteSpec = (u8, Option<u8>, bool, Vec<(u8, u8, u8)>);
+
+fn random_report(spec: &[SuiteSpec]) -> String {
     let mut x = String::from("<?xml version=\"1.0\"?>\n<testsuites>\n");
     let case = |x: &mut String, &(class, name, kind): &(u8, u8, u8)| {
         let class = ["c1", "c2", ""][usize::from(class % 3)];
