@@ -759,10 +759,23 @@ impl Evidence {
 /// The identity of a test as the id rule builds it: `classname::name`, else `name`; a class
 /// name that repeats the name (jest-junit and CTest write both the same) adds nothing.
 pub fn test_id(classname: Option<&str>, name: &str) -> String {
+    let mut id = String::new();
+    write_test_id(&mut id, classname, name);
+    id
+}
+
+/// [`test_id`] written into `out` (cleared first), to reuse one buffer.
+pub fn write_test_id(out: &mut String, classname: Option<&str>, name: &str) {
+    out.clear();
     match classname {
-        Some(c) if !c.is_empty() && c != name => format!("{c}::{name}"),
-        _ => name.to_string(),
+        Some(c) if !c.is_empty() && c != name => {
+            out.reserve(c.len() + 2 + name.len());
+            out.push_str(c);
+            out.push_str("::");
+        }
+        _ => {}
     }
+    out.push_str(name);
 }
 
 #[cfg(test)]

@@ -633,11 +633,8 @@ impl RunBuilder {
         self.tests.reserve(additional);
         let hasher = &self.hasher;
         let tests = &self.tests;
-        self.index.reserve(additional, |&i| {
-            use std::hash::BuildHasher;
-            let t = &tests[i];
-            hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_ref()))
-        });
+        self.index
+            .reserve(additional, |&i| key_hash(hasher, &tests[i]));
     }
 
     /// The hash of (suite, class name, name) and the index of the test holding it, if any.
@@ -707,7 +704,8 @@ impl RunBuilder {
             if let Some(s) = &mut self.stream {
                 s.repeated(i);
             }
-            let t = &mut self.tests[i - self.stream.as_ref().map_or(0, |s| s.base)];
+            let base = self.base();
+            let t = &mut self.tests[i - base];
             // Each repeated case keeps its own outcome: two passing cases of one name are two
             // passes, not a failure and a pass. Only a reader with evidence that the earlier
             // cases were reruns (see `read_repeats_as_reruns`) changes that.
@@ -747,10 +745,8 @@ impl RunBuilder {
             let hasher = &self.hasher;
             let tests = &self.tests;
             let base = global - tests.len();
-            self.index.insert_unique(hash, global, |&i| {
-                let t = &tests[i - base];
-                hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_ref()))
-            });
+            self.index
+                .insert_unique(hash, global, |&i| key_hash(hasher, &tests[i - base]));
         }
         let suite = case.suite.map(|s| self.names.intern(s));
         let classname = case.classname.map(|s| self.names.intern(s));
@@ -791,7 +787,6 @@ impl RunBuilder {
     /// Counts a case of the streamed group `h`; after its last case, merges are done and
     /// its ids are qualified where suites share them, as [`RunBuilder::finish`] does.
     fn group_saw(&mut self, h: u64) {
-        use std::hash::BuildHasher;
         let Some(s) = &mut self.stream else {
             return;
         };
@@ -819,10 +814,7 @@ impl RunBuilder {
             }
         }
         for &m in &members {
-            let t = &self.tests[m - base];
-            let key =
-                self.hasher
-                    .hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_ref()));
+            let key = key_hash(&self.hasher, &self.tests[m - base]);
             if let Ok(e) = self.index.find_entry(key, |&j| j == m) {
                 e.remove();
             }
@@ -1060,6 +1052,13 @@ impl RunBuilder {
         snap.properties = self.properties;
         snap
     }
+}
+
+/// The hash a test is found by in a run: its suite, class name and name (what
+/// [`RunBuilder::find`] hashes for a case).
+fn key_hash(hasher: &DefaultHashBuilder, t: &TestResult) -> u64 {
+    use std::hash::BuildHasher;
+    hasher.hash_one((t.suite.as_deref(), t.classname.as_deref(), t.name.as_ref()))
 }
 
 /// Suites a warning about an id that several suites share names.

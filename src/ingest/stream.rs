@@ -72,16 +72,7 @@ impl Scan {
         name: &str,
     ) {
         use std::hash::BuildHasher;
-        self.id.clear();
-        match classname {
-            Some(c) if !c.is_empty() && c != name => {
-                self.id.push_str(c);
-                self.id.push_str("::");
-                self.id.push_str(name);
-            }
-            _ => self.id.push_str(name),
-        }
-        debug_assert_eq!(self.id, crate::model::test_id(classname, name));
+        crate::model::write_test_id(&mut self.id, classname, name);
         self.ids.push(hasher.hash_one(self.id.as_str()));
     }
 
