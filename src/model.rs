@@ -352,9 +352,19 @@ impl SharedNames {
         self.0.get(s).cloned().unwrap_or_else(|| Name::from(s))
     }
 
-    /// The shared copy of `s`, made and kept when there is none yet.
-    pub fn intern(&mut self, s: String) -> Name {
-        if let Some(n) = self.0.get(s.as_str()) {
+    /// The shared copy of `s`, kept as the shared copy when there is none yet.
+    pub fn intern(&mut self, s: Name) -> Name {
+        if let Some(n) = self.0.get(&*s) {
+            return n.clone();
+        }
+        self.0.insert(s.clone());
+        s
+    }
+
+    /// The shared copy of `s`, made and kept when there is none yet (no allocation when
+    /// there is one).
+    pub fn intern_str(&mut self, s: &str) -> Name {
+        if let Some(n) = self.0.get(s) {
             return n.clone();
         }
         let n = Name::from(s);

@@ -377,9 +377,9 @@ fn finish(mut b: Binary, source: &str, builder: &mut RunBuilder, warnings: &mut 
 
 fn case(suite: &str, name: String, a: Attempt) -> CaseInput {
     CaseInput {
-        suite: Some(suite.to_string()),
+        suite: Some(suite.into()),
         classname: None,
-        name,
+        name: name.into(),
         attempts: vec![a],
         file: None,
         line: None,

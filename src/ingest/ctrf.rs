@@ -109,9 +109,9 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
                 while has(builder, &format!("{}#{n}", case.name)) {
                     n += 1;
                 }
-                case.name = format!("{}#{n}", case.name);
+                case.name = format!("{}#{n}", case.name).into();
                 repeated += 1;
-                repeated_example.get_or_insert_with(|| case.name.clone());
+                repeated_example.get_or_insert_with(|| case.name.to_string());
             }
             builder.add_case(case, &source, 0);
             Ok(())
@@ -283,10 +283,10 @@ fn convert(t: CTest, warnings: &mut Vec<String>, bad: &mut u64) -> Result<CaseIn
     };
     Ok(CaseInput {
         suite: None,
-        classname,
-        name: t.name,
+        classname: classname.map(Into::into),
+        name: t.name.into(),
         attempts,
-        file: t.file_path,
+        file: t.file_path.map(Into::into),
         line: t.line,
         tags: t.tags,
         properties: BTreeMap::new(),

@@ -313,9 +313,9 @@ fn flush(p: &mut Package, source: &str, builder: &mut RunBuilder) -> u64 {
 /// A test of `pkg` with one attempt and nothing else known.
 fn pseudo(pkg: &str, name: &str, a: Attempt) -> CaseInput {
     CaseInput {
-        suite: Some(pkg.to_string()),
-        classname: Some(pkg.to_string()),
-        name: name.to_string(),
+        suite: Some(pkg.into()),
+        classname: Some(pkg.into()),
+        name: name.into(),
         attempts: vec![a],
         file: None,
         line: None,
@@ -386,11 +386,11 @@ fn case(
         }
     }
     CaseInput {
-        suite: Some(pkg.to_string()),
-        classname: Some(pkg.to_string()),
-        name: test.to_string(),
+        suite: Some(pkg.into()),
+        classname: Some(pkg.into()),
+        name: test.into(),
         attempts: vec![a],
-        file,
+        file: file.map(Into::into),
         line,
         tags: Vec::new(),
         properties: BTreeMap::new(),

@@ -147,11 +147,14 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
                 }
                 builder.add_case(
                     CaseInput {
-                        suite: Some(suite.name.clone()),
-                        classname: Some(t.classname.unwrap_or_else(|| suite.name.clone())),
-                        name: t.name,
+                        suite: Some(suite.name.as_str().into()),
+                        classname: Some(
+                            t.classname
+                                .map_or_else(|| suite.name.as_str().into(), Into::into),
+                        ),
+                        name: t.name.into(),
                         attempts: vec![a],
-                        file: t.file,
+                        file: t.file.map(Into::into),
                         line: t.line,
                         tags: Vec::new(),
                         properties,

@@ -33,7 +33,7 @@ use super::RunBuilder;
 use super::sanitize::{Sanitizer, line_columns};
 use super::text::{BoundedText, bound, parse_seconds};
 use crate::error::IngestError;
-use crate::model::{Attempt, AttemptText, Status};
+use crate::model::{Attempt, AttemptText, Name, Status};
 
 const MESSAGE_HEAD: usize = 12 << 10;
 const MESSAGE_TAIL: usize = 4 << 10;
@@ -106,11 +106,11 @@ struct ResultDraft {
 
 struct CaseDraft {
     offset: u64,
-    suite: Option<String>,
-    classname: Option<String>,
-    name: String,
+    suite: Option<Name>,
+    classname: Option<Name>,
+    name: Name,
     time: Option<f64>,
-    file: Option<String>,
+    file: Option<Name>,
     line: Option<u32>,
     not_run: bool,
     results: Vec<ResultDraft>,
@@ -140,7 +140,7 @@ struct Parser<'a> {
     /// Open elements: what they are, where they opened, their name (for messages).
     frames: Vec<(Frame, u64, Cow<'static, str>)>,
     /// Names of the open `<testsuite>` elements, innermost last.
-    suites: Vec<Option<String>>,
+    suites: Vec<Option<Name>>,
     /// What each open `<testsuite>` declares and what it holds (same order as `suites`).
     suite_counts: Vec<SuiteCount>,
     case: Option<CaseDraft>,
@@ -155,6 +155,12 @@ struct Parser<'a> {
     property: Option<PropertyDraft>,
     /// jest-junit todo tests recognised by their suite's count.
     todo_inferred: u64,
+    /// The first pass of a streamed read (see [`super::stream`]): a case is only its id and
+    /// a count, so its results, text and attributes beyond `name` and `classname` are not
+    /// read. Everything that can fail the read is still checked.
+    scanning: bool,
+    /// Inside a `<testcase>` while scanning (no draft is kept).
+    in_scanned_case: bool,
 }
 
 /// The counts a `<testsuite>` declares in its attributes, and what its test cases (nested
@@ -290,6 +296,7 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     }
     let file = super::input::open(path)?;
     let source = path.display().to_string();
+    let scanning = builder.is_scanning();
     let mut parser = Parser {
         source: &source,
         builder,
@@ -305,6 +312,8 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
         cases_read: 0,
         property: None,
         todo_inferred: 0,
+        scanning,
+        in_scanned_case: false,
     };
     let mut reader = Reader::from_reader(Sanitizer::new(file));
     reader.config_mut().check_end_names = true;
@@ -529,7 +538,7 @@ impl<'a> Parser<'a> {
 
     /// The attributes of an element, values decoded (borrowed unless an entity was resolved).
     fn attributes<'e>(&mut self, e: &'e BytesStart, offset: u64) -> Attrs<'e> {
-        let mut pairs = Vec::with_capacity(8);
+        let mut pairs = smallvec::SmallVec::new();
         for attr in e.attributes().with_checks(false) {
             match attr {
                 Ok(a) => {
@@ -572,7 +581,7 @@ impl<'a> Parser<'a> {
         Attrs { pairs }
     }
 
-    fn current_suite(&self) -> Option<String> {
+    fn current_suite(&self) -> Option<Name> {
         self.suites.last().cloned().flatten()
     }
 
@@ -596,7 +605,8 @@ impl<'a> Parser<'a> {
                 if let Some(ts) = attrs.get("timestamp").filter(|t| !t.is_empty()) {
                     self.builder.time.get_or_insert_with(|| ts.to_string());
                 }
-                self.suites.push(attrs.get("name").map(str::to_string));
+                let name = attrs.get("name").map(|n| self.builder.name(n));
+                self.suites.push(name);
                 let (mut count, bad) = SuiteCount::declared(&attrs, offset);
                 if let Some(message) = bad {
                     self.bad_suite_counts += 1;
@@ -612,6 +622,9 @@ impl<'a> Parser<'a> {
             (Some(Frame::Suite) | Some(Frame::Suites), b"testcase") => {
                 self.start_case(e, offset)?;
                 Frame::Case
+            }
+            (Some(Frame::Case), n) if self.scanning && ResultKind::from_name(n).is_some() => {
+                Frame::Result
             }
             (Some(Frame::Case), n) if ResultKind::from_name(n).is_some() => {
                 let kind = ResultKind::from_name(n).unwrap_or(ResultKind::Failure);
@@ -690,12 +703,19 @@ impl<'a> Parser<'a> {
 
     fn start_case(&mut self, e: &BytesStart, offset: u64) -> Result<(), ParseFailure> {
         let attrs = self.attributes(e, offset);
-        let Some(name) = attrs.get("name").map(str::to_string) else {
+        let Some(name) = attrs.get("name") else {
             return Err(ParseFailure::At {
                 offset,
                 message: "<testcase> has no `name` attribute, so the test has no identity".into(),
             });
         };
+        if self.scanning {
+            let classname = attrs.get("classname").filter(|c| !c.is_empty());
+            self.builder.scan_case(classname, name);
+            self.in_scanned_case = true;
+            return Ok(());
+        }
+        let name = Name::from(name);
         let time = self.time_attr(attrs.get("time"), offset);
         let line = match attrs.get("line") {
             Some(l) => match l.trim().parse::<u32>() {
@@ -724,13 +744,13 @@ impl<'a> Parser<'a> {
             classname: attrs
                 .get("classname")
                 .filter(|c| !c.is_empty())
-                .map(str::to_string),
+                .map(|c| self.builder.name(c)),
             name,
             time,
             file: attrs
                 .get("file")
                 .filter(|f| !f.is_empty())
-                .map(str::to_string),
+                .map(|f| self.builder.name(f)),
             line,
             not_run,
             results: Vec::new(),
@@ -829,6 +849,20 @@ impl<'a> Parser<'a> {
         {
             self.finish_case(case);
         }
+        if frame == Frame::Case && self.in_scanned_case {
+            // What `push_case` counts of a case that the first pass can use: a counting
+            // builder takes every case as a new test.
+            self.in_scanned_case = false;
+            self.cases_read += 1;
+            for count in &mut self.suite_counts {
+                count.elements += 1;
+                count.distinct += 1;
+            }
+        }
+        if frame == Frame::Property && self.in_scanned_case {
+            // A case's property belongs to a test, which the first pass does not keep.
+            self.property = None;
+        }
         if frame == Frame::Property
             && let Some(p) = self.property.take()
         {
@@ -847,7 +881,8 @@ impl<'a> Parser<'a> {
             match self.case.as_mut() {
                 Some(case) => insert(&mut case.properties, p.name, value),
                 None => {
-                    let suite = self.current_suite().unwrap_or_default();
+                    let suite = self.current_suite();
+                    let suite = suite.as_deref().unwrap_or_default();
                     insert(
                         &mut self.builder.properties,
                         format!("{suite}/{}", p.name),
@@ -974,11 +1009,11 @@ impl<'a> Parser<'a> {
     #[allow(clippy::too_many_arguments)]
     fn push_case(
         &mut self,
-        suite: Option<String>,
-        classname: Option<String>,
-        name: String,
+        suite: Option<Name>,
+        classname: Option<Name>,
+        name: Name,
         attempts: Vec<Attempt>,
-        file: Option<String>,
+        file: Option<Name>,
         line: Option<u32>,
         properties: BTreeMap<String, String>,
         offset: u64,
@@ -1037,7 +1072,8 @@ impl<'a> Parser<'a> {
 
 /// Attributes of one element, borrowed from the parser's buffer.
 struct Attrs<'e> {
-    pairs: Vec<(quick_xml::name::QName<'e>, Cow<'e, str>)>,
+    /// On the stack: an element rarely has more than eight.
+    pairs: smallvec::SmallVec<[(quick_xml::name::QName<'e>, Cow<'e, str>); 8]>,
 }
 
 impl Attrs<'_> {

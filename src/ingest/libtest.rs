@@ -246,9 +246,9 @@ impl Reader {
             None => (None, name.to_string()),
         };
         CaseInput {
-            suite: self.suite(binary),
-            classname,
-            name,
+            suite: self.suite(binary).map(Into::into),
+            classname: classname.map(Into::into),
+            name: name.into(),
             attempts,
             file: None,
             line: None,

@@ -46,7 +46,7 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use crate::error::IngestError;
-use crate::model::{Attempt, SharedNames, Snapshot, TestResult, test_id};
+use crate::model::{Attempt, Name, SharedNames, Snapshot, TestResult};
 
 /// Input formats regdiff reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -479,15 +479,15 @@ fn report_files(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<PathBuf>, 
 #[derive(Debug, Clone)]
 pub struct CaseInput {
     /// Innermost suite name.
-    pub suite: Option<String>,
+    pub suite: Option<Name>,
     /// Class name.
-    pub classname: Option<String>,
+    pub classname: Option<Name>,
     /// Test name.
-    pub name: String,
+    pub name: Name,
     /// Attempts in order (at least one).
     pub attempts: Vec<Attempt>,
     /// Source file.
-    pub file: Option<String>,
+    pub file: Option<Name>,
     /// Line in the source file.
     pub line: Option<u32>,
     /// Tags read from the report.
@@ -537,6 +537,8 @@ pub struct RunBuilder {
     /// The second pass of a streamed read: `tests` holds only the tests that can still
     /// change, from the global index `stream.base` on.
     stream: Option<Box<stream::Streaming>>,
+    /// The id of the case being added, built in one buffer from case to case.
+    id_buf: String,
 }
 
 impl RunBuilder {
@@ -684,21 +686,18 @@ impl RunBuilder {
             *self.counted.entry(status).or_default() += 1;
             return true;
         }
-        let id = test_id(case.classname.as_deref(), &case.name);
+        crate::model::write_test_id(&mut self.id_buf, case.classname.as_deref(), &case.name);
+        let id = self.id_buf.as_str();
         // In the second pass of a streamed read only a case whose id hash the first pass saw
         // more than once can meet an earlier test: `Some(None)` is a case that cannot.
         let group = self.stream.as_mut().map(|s| {
             s.cases += 1;
-            let h = self.hasher.hash_one(id.as_str());
+            let h = self.hasher.hash_one(id);
             s.groups.contains_key(&h).then_some(h)
         });
         let (hash, found) = match group {
             Some(None) => (0, None),
-            _ => self.find(
-                case.suite.as_deref(),
-                case.classname.as_deref(),
-                case.name.as_str(),
-            ),
+            _ => self.find(case.suite.as_deref(), case.classname.as_deref(), &case.name),
         };
         if let Some(i) = found {
             if let Some(s) = &mut self.stream {
@@ -751,11 +750,17 @@ impl RunBuilder {
         let suite = case.suite.map(|s| self.names.intern(s));
         let classname = case.classname.map(|s| self.names.intern(s));
         let file = case.file.map(|s| self.names.intern(s));
+        // An id that is the name (no class name) shares the name's string.
+        let id = if id == &*case.name {
+            case.name.clone()
+        } else {
+            Name::from(id)
+        };
         self.tests.push(TestResult {
-            id: id.into(),
+            id,
             suite,
             classname,
-            name: case.name.into(),
+            name: case.name,
             status,
             // Collected, not `from_vec`: a reader's vector of one attempt may have room for
             // four, which `from_vec` would keep on the heap.
@@ -826,6 +831,30 @@ impl RunBuilder {
     fn stream_flush(&mut self, all: bool) {
         if let Some(s) = &mut self.stream {
             s.flush(&mut self.tests, all);
+        }
+    }
+
+    /// A suite, class or file name for a [`CaseInput`]: the run's shared copy (a counting
+    /// builder keeps no names, so it makes a new one).
+    pub(crate) fn name(&mut self, s: &str) -> Name {
+        if self.counting {
+            Name::from(s)
+        } else {
+            self.names.intern_str(s)
+        }
+    }
+
+    /// Whether this is the first pass of a streamed read, which keeps only each case's id
+    /// hash (see [`stream`]): a reader may then hand on ids alone, with [`Self::scan_case`].
+    pub(crate) fn is_scanning(&self) -> bool {
+        self.scan.is_some()
+    }
+
+    /// In the first pass of a streamed read, a case with this class and name: what
+    /// [`Self::add_case`] notes of it, without building it.
+    pub(crate) fn scan_case(&mut self, classname: Option<&str>, name: &str) {
+        if let Some(scan) = &mut self.scan {
+            scan.case(&self.hasher, classname, name);
         }
     }
 

@@ -219,10 +219,10 @@ fn convert(t: PTest, bad_durations: &mut u64) -> Result<CaseInput, String> {
     let (classname, name) = split_nodeid(&t.nodeid);
     Ok(CaseInput {
         suite: None,
-        classname,
-        name,
+        classname: classname.map(Into::into),
+        name: name.into(),
         attempts,
-        file,
+        file: file.map(Into::into),
         line: t.lineno.and_then(|l| l.checked_add(1)),
         tags: Vec::new(),
         properties: BTreeMap::new(),

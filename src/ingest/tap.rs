@@ -559,9 +559,9 @@ impl Reader<'_> {
                 suite: None,
                 classname: None,
                 name: if last {
-                    format!("tests {k}..{plan}")
+                    format!("tests {k}..{plan}").into()
                 } else {
-                    format!("test {k}")
+                    format!("test {k}").into()
                 },
                 attempts: vec![a],
                 file: None,
@@ -612,8 +612,8 @@ impl Reader<'_> {
             // Children get the group's name in their class name.
             for mut c in children.drain(..) {
                 c.classname = Some(match c.classname.take() {
-                    Some(inner) => format!("{name} > {inner}"),
-                    None => name.clone(),
+                    Some(inner) => format!("{name} > {inner}").into(),
+                    None => name.as_str().into(),
                 });
                 out.push(c);
             }
@@ -682,9 +682,9 @@ impl Reader<'_> {
             out.push(CaseInput {
                 suite: None,
                 classname: None,
-                name,
+                name: name.into(),
                 attempts: vec![a],
-                file: d.file.clone(),
+                file: d.file.as_deref().map(Into::into),
                 line: d.line,
                 tags: Vec::new(),
                 properties: BTreeMap::new(),
@@ -701,8 +701,8 @@ impl Reader<'_> {
         let source = self.path.display().to_string();
         for mut c in cases {
             c.classname = Some(match c.classname.take() {
-                Some(inner) => format!("{} > {inner}", self.stem),
-                None => self.stem.clone(),
+                Some(inner) => format!("{} > {inner}", self.stem).into(),
+                None => self.stem.as_str().into(),
             });
             builder.add_case(c, &source, 0);
         }
