@@ -11,6 +11,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub mod pretty;
+
 /// The schema tag written into every snapshot file.
 pub const SNAPSHOT_SCHEMA: &str = "regdiff.snapshot/1";
 /// The prefix shared by every version of the snapshot schema.

@@ -346,16 +346,9 @@ fn split_around_tests(snapshot: &Snapshot) -> Result<(String, String), IngestErr
 /// indented by four spaces, as `serde_json::to_writer_pretty` writes it there.
 fn write_test(out: &mut dyn Write, scratch: &mut Vec<u8>, t: &TestResult) -> std::io::Result<()> {
     scratch.clear();
-    serde_json::to_writer_pretty(&mut *scratch, t)?;
-    // JSON strings escape their line breaks: every newline is layout.
-    let mut rest = &scratch[..];
-    out.write_all(b"\n    ")?;
-    while let Some(i) = memchr::memchr(b'\n', rest) {
-        out.write_all(&rest[..=i])?;
-        out.write_all(b"    ")?;
-        rest = &rest[i + 1..];
-    }
-    out.write_all(rest)
+    scratch.extend_from_slice(b"\n    ");
+    crate::model::pretty::write_test(scratch, t, 2);
+    out.write_all(scratch)
 }
 
 /// What can go wrong while streaming: reading the report, or handing its tests on.
