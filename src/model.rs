@@ -776,6 +776,17 @@ pub fn test_id(classname: Option<&str>, name: &str) -> String {
     id
 }
 
+/// Whether `id` is the id [`test_id`] gives this class name and name (without building it).
+pub fn is_test_id(id: &str, classname: Option<&str>, name: &str) -> bool {
+    match classname {
+        Some(c) if !c.is_empty() && c != name => id
+            .strip_prefix(c)
+            .and_then(|rest| rest.strip_prefix("::"))
+            .is_some_and(|rest| rest == name),
+        _ => id == name,
+    }
+}
+
 /// [`test_id`] written into `out` (cleared first), to reuse one buffer.
 pub fn write_test_id(out: &mut String, classname: Option<&str>, name: &str) {
     out.clear();
@@ -793,6 +804,23 @@ pub fn write_test_id(out: &mut String, classname: Option<&str>, name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// `is_test_id` answers what comparing with `test_id` answers, on ids built from
+        /// few letters so that near misses (a class that is the name, `::` inside names)
+        /// come up.
+        #[test]
+        fn is_test_id_is_comparing_with_test_id(
+            id in "[ab:]{0,7}",
+            classname in proptest::option::of("[ab:]{0,3}"),
+            name in "[ab:]{0,3}",
+        ) {
+            let expected = id == test_id(classname.as_deref(), &name);
+            proptest::prop_assert_eq!(is_test_id(&id, classname.as_deref(), &name), expected);
+            let own = test_id(classname.as_deref(), &name);
+            proptest::prop_assert!(is_test_id(&own, classname.as_deref(), &name));
+        }
+    }
 
     #[test]
     fn id_rule_uses_classname_when_given() {

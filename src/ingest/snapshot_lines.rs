@@ -157,6 +157,9 @@ fn implied_attempt(t: &TestResult) -> bool {
     }
 }
 
+/// A test row as serde writes it: [`write_test_row`] writes the same bytes by hand, and
+/// tests hold it to this.
+#[cfg(test)]
 #[derive(Serialize)]
 struct TestOut<'a> {
     t: &'a str,
@@ -192,14 +195,76 @@ struct EndOut {
     end: Counts,
 }
 
+/// A test's suite, class name and file: a context row.
+type Context = [Option<crate::model::Name>; 3];
+
+trait ContextOf {
+    /// Whether this is `t`'s context.
+    fn is_of(&self, t: &TestResult) -> bool;
+}
+
+impl ContextOf for Context {
+    fn is_of(&self, t: &TestResult) -> bool {
+        let same = |a: &Option<crate::model::Name>, b: &Option<crate::model::Name>| match (a, b) {
+            (None, None) => true,
+            // Tests of a run share their names: the same pointer is the same name.
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || a == b,
+            _ => false,
+        };
+        same(&self[0], &t.suite) && same(&self[1], &t.classname) && same(&self[2], &t.file)
+    }
+}
+
+/// Writes a test row (without its line end), with the same bytes as serialising the
+/// row with serde: `t` the name, `x` the context, `s` the status letter, `d` the duration,
+/// `id` when it is not the one the name and class name give, `a` the attempts unless the
+/// status and duration say all of them, `l` the line, `g` the tags, `p` the properties.
+fn write_test_row(out: &mut Vec<u8>, t: &TestResult, x: Option<u32>) -> std::io::Result<()> {
+    use crate::model::pretty::string;
+    use std::io::Write;
+    out.extend_from_slice(b"{\"t\":");
+    string(out, &t.name);
+    if let Some(x) = x {
+        write!(out, ",\"x\":{x}")?;
+    }
+    out.extend_from_slice(b",\"s\":\"");
+    out.extend_from_slice(status_letter(t.status).as_bytes());
+    out.push(b'"');
+    if let Some(d) = t.duration_s {
+        out.extend_from_slice(b",\"d\":");
+        serde_json::to_writer(&mut *out, &d)?;
+    }
+    if !crate::model::is_test_id(&t.id, t.classname.as_deref(), &t.name) {
+        out.extend_from_slice(b",\"id\":");
+        string(out, &t.id);
+    }
+    if !implied_attempt(t) {
+        out.extend_from_slice(b",\"a\":");
+        serde_json::to_writer(&mut *out, t.attempts.as_slice())?;
+    }
+    if let Some(l) = t.line {
+        write!(out, ",\"l\":{l}")?;
+    }
+    if !t.tags.is_empty() {
+        out.extend_from_slice(b",\"g\":");
+        serde_json::to_writer(&mut *out, &t.tags)?;
+    }
+    if !t.properties.is_empty() {
+        out.extend_from_slice(b",\"p\":");
+        serde_json::to_writer(&mut *out, &t.properties)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
 /// Writes a snapshot in this encoding, row by row, as its tests arrive: the header when
 /// created, then [`Writer::test`] and [`Writer::metric`] in any order, then
 /// [`Writer::finish`] with the warnings, sources and properties known only at the end.
 pub struct Writer<W: std::io::Write> {
     out: W,
-    contexts: hashbrown::HashMap<[Option<String>; 3], u32>,
+    contexts: hashbrown::HashMap<Context, u32>,
     /// The last context written: tests come grouped by class, so most rows hit it.
-    last: Option<([Option<String>; 3], u32)>,
+    last: Option<(Context, u32)>,
     counts: Counts,
     line: Vec<u8>,
 }
@@ -232,46 +297,35 @@ impl<W: std::io::Write> Writer<W> {
 
     /// Writes one test (and its context row when the context is new).
     pub fn test(&mut self, t: &TestResult) -> std::io::Result<()> {
-        let key = [
-            t.suite.as_deref(),
-            t.classname.as_deref(),
-            t.file.as_deref(),
-        ];
-        let x = if key.iter().all(Option::is_none) {
+        let x = if t.suite.is_none() && t.classname.is_none() && t.file.is_none() {
             None
-        } else if let Some((_, i)) = self
-            .last
-            .as_ref()
-            .filter(|(k, _)| k.iter().zip(&key).all(|(a, b)| a.as_deref() == *b))
-        {
+        } else if let Some((_, i)) = self.last.as_ref().filter(|(k, _)| k.is_of(t)) {
             Some(*i)
         } else {
-            let owned = key.map(|k| k.map(str::to_string));
-            let i = match self.contexts.get(&owned) {
+            // The test's own shared names: a context costs no copy of them.
+            let key: Context = [t.suite.clone(), t.classname.clone(), t.file.clone()];
+            let i = match self.contexts.get(&key) {
                 Some(&i) => i,
                 None => {
                     let i = self.contexts.len() as u32;
-                    self.emit(&ContextOut { c: key })?;
-                    self.contexts.insert(owned.clone(), i);
+                    self.emit(&ContextOut {
+                        c: [
+                            t.suite.as_deref(),
+                            t.classname.as_deref(),
+                            t.file.as_deref(),
+                        ],
+                    })?;
+                    self.contexts.insert(key.clone(), i);
                     i
                 }
             };
-            self.last = Some((owned, i));
+            self.last = Some((key, i));
             Some(i)
         };
-        let derived = test_id(t.classname.as_deref(), &t.name);
-        let row = TestOut {
-            t: &t.name,
-            x,
-            s: status_letter(t.status),
-            d: t.duration_s,
-            id: (*t.id != *derived).then_some(t.id.as_ref()),
-            a: (!implied_attempt(t)).then_some(t.attempts.as_slice()),
-            l: t.line,
-            g: &t.tags,
-            p: &t.properties,
-        };
-        self.emit(&row)?;
+        self.line.clear();
+        write_test_row(&mut self.line, t, x)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)?;
         self.counts.tests += 1;
         self.counts.add_status(t.status);
         Ok(())
@@ -894,6 +948,40 @@ pub fn read_meta(path: &Path) -> Result<Meta, IngestError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The hand-written test row is the row serde writes, for a test with each field
+        /// filled or not, the id derived or not, the context given or not.
+        #[test]
+        fn a_test_row_is_the_row_serde_writes(
+            t in crate::model::pretty::tests::test_result(),
+            x in proptest::option::of(proptest::prelude::any::<u32>()),
+            derived in proptest::prelude::any::<bool>(),
+        ) {
+            let mut t = t;
+            if derived {
+                t.id = crate::model::test_id(t.classname.as_deref(), &t.name).into();
+            }
+            let derived_id = crate::model::test_id(t.classname.as_deref(), &t.name);
+            let row = TestOut {
+                t: &t.name,
+                x,
+                s: status_letter(t.status),
+                d: t.duration_s,
+                id: (*t.id != *derived_id).then_some(t.id.as_ref()),
+                a: (!implied_attempt(&t)).then_some(t.attempts.as_slice()),
+                l: t.line,
+                g: &t.tags,
+                p: &t.properties,
+            };
+            let mut out = Vec::new();
+            write_test_row(&mut out, &t, x).unwrap();
+            proptest::prop_assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&row).unwrap()
+            );
+        }
+    }
 
     fn p() -> &'static Path {
         Path::new("s.jsonl")

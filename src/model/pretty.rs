@@ -198,7 +198,7 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::AttemptText;
     use proptest::prelude::*;
@@ -271,7 +271,8 @@ mod tests {
             })
     }
 
-    fn test_result() -> impl Strategy<Value = TestResult> {
+    /// Random tests, with every field filled or not, for writers held to serde's output.
+    pub(crate) fn test_result() -> impl Strategy<Value = TestResult> {
         (
             (
                 text(),
