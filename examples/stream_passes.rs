@@ -7,6 +7,11 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // As regdiff's own main does: no transparent huge pages (see src/main.rs).
+    // SAFETY: PR_SET_THP_DISABLE takes no pointers and affects only this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     let path = std::env::args()
         .nth(1)
         .ok_or("usage: stream_passes FILE.xml")?;

@@ -428,6 +428,14 @@ pub fn read_file(path: &Path, builder: &mut RunBuilder) -> Result<(), IngestErro
     Ok(())
 }
 
+/// A `<testcase>` without a name: the read fails.
+fn no_name(offset: u64) -> ParseFailure {
+    ParseFailure::At {
+        offset,
+        message: "<testcase> has no `name` attribute, so the test has no identity".into(),
+    }
+}
+
 enum ParseFailure {
     At { offset: u64, message: String },
     Unusable(String),
@@ -460,6 +468,8 @@ impl<'a> Parser<'a> {
                     self.close(offset)?;
                 }
                 Event::End(_) => self.close(offset)?,
+                // The first pass of a streamed read keeps no text but a property's.
+                Event::Text(_) | Event::CData(_) if self.skips_text(seen_root) => {}
                 Event::Text(t) => {
                     let text = t.xml10_content();
                     if !seen_root && !text.trim().is_empty() {
@@ -515,6 +525,17 @@ impl<'a> Parser<'a> {
             });
         }
         Ok(())
+    }
+
+    /// Whether text here is of no use: in the first pass of a streamed read, inside the
+    /// root and outside a `<property>`.
+    fn skips_text(&self, seen_root: bool) -> bool {
+        self.scanning
+            && seen_root
+            && self
+                .frames
+                .last()
+                .is_some_and(|(f, _, _)| *f != Frame::Property)
     }
 
     fn check_root(&self, e: &BytesStart, seen_root: &mut bool) -> Result<(), ParseFailure> {
@@ -702,19 +723,13 @@ impl<'a> Parser<'a> {
     }
 
     fn start_case(&mut self, e: &BytesStart, offset: u64) -> Result<(), ParseFailure> {
+        if self.scanning {
+            return self.scan_case(e, offset);
+        }
         let attrs = self.attributes(e, offset);
         let Some(name) = attrs.get("name") else {
-            return Err(ParseFailure::At {
-                offset,
-                message: "<testcase> has no `name` attribute, so the test has no identity".into(),
-            });
+            return Err(no_name(offset));
         };
-        if self.scanning {
-            let classname = attrs.get("classname").filter(|c| !c.is_empty());
-            self.builder.scan_case(classname, name);
-            self.in_scanned_case = true;
-            return Ok(());
-        }
         let name = Name::from(name);
         let time = self.time_attr(attrs.get("time"), offset);
         let line = match attrs.get("line") {
@@ -758,6 +773,33 @@ impl<'a> Parser<'a> {
             stderr: BoundedText::new(OUTPUT_HEAD, OUTPUT_TAIL),
             properties: BTreeMap::new(),
         });
+        Ok(())
+    }
+
+    /// A `<testcase>` in the first pass of a streamed read: its `name` and `classname` as
+    /// [`Self::attributes`] decodes them (the first of a repeated attribute, the raw value
+    /// when an entity is unknown), and no other attribute. Warnings are the second pass's.
+    fn scan_case(&mut self, e: &BytesStart, offset: u64) -> Result<(), ParseFailure> {
+        let (mut name, mut classname) = (None, None);
+        for a in e.attributes().with_checks(false).flatten() {
+            let slot = match a.key.as_ref() {
+                "name" => &mut name,
+                "classname" => &mut classname,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(
+                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .unwrap_or_else(|_| a.value.clone()),
+                );
+            }
+        }
+        let Some(name) = name else {
+            return Err(no_name(offset));
+        };
+        let classname = classname.as_deref().filter(|c| !c.is_empty());
+        self.builder.scan_case(classname, &name);
+        self.in_scanned_case = true;
         Ok(())
     }
 

@@ -533,12 +533,17 @@ pub struct RunBuilder {
     /// Test cases added to a counting builder, by the status of their last attempt.
     pub counted: BTreeMap<crate::model::Status, u64>,
     /// The first pass of a streamed read (see [`stream`]): the hash of each case's id.
-    scan: Option<Box<stream::Scan>>,
+    pub(crate) scan: Option<Box<stream::Scan>>,
     /// The second pass of a streamed read: `tests` holds only the tests that can still
     /// change, from the global index `stream.base` on.
     stream: Option<Box<stream::Streaming>>,
     /// The id of the case being added, built in one buffer from case to case.
     id_buf: String,
+    /// The names made last, for a streamed read: it hands its tests on, so a set of every
+    /// name would only grow; neighbouring tests share their suite, class and file.
+    recent: [Option<Name>; 4],
+    /// The next slot of `recent` to replace.
+    recent_next: usize,
 }
 
 impl RunBuilder {
@@ -747,9 +752,12 @@ impl RunBuilder {
             self.index
                 .insert_unique(hash, global, |&i| key_hash(hasher, &tests[i - base]));
         }
-        let suite = case.suite.map(|s| self.names.intern(s));
-        let classname = case.classname.map(|s| self.names.intern(s));
-        let file = case.file.map(|s| self.names.intern(s));
+        let (names, streamed) = (&mut self.names, self.stream.is_some());
+        // A streamed read keeps no set of names (see `recent`).
+        let mut share = |n: Name| if streamed { n } else { names.intern(n) };
+        let suite = case.suite.map(&mut share);
+        let classname = case.classname.map(&mut share);
+        let file = case.file.map(&mut share);
         // An id that is the name (no class name) shares the name's string.
         let id = if id == &*case.name {
             case.name.clone()
@@ -839,6 +847,14 @@ impl RunBuilder {
     pub(crate) fn name(&mut self, s: &str) -> Name {
         if self.counting {
             Name::from(s)
+        } else if self.stream.is_some() {
+            if let Some(n) = self.recent.iter().flatten().find(|n| &***n == s) {
+                return n.clone();
+            }
+            let n = Name::from(s);
+            self.recent[self.recent_next] = Some(n.clone());
+            self.recent_next = (self.recent_next + 1) % self.recent.len();
+            n
         } else {
             self.names.intern_str(s)
         }

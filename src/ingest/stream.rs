@@ -383,6 +383,13 @@ impl Planned {
 /// Reads a regular JUnit file a first time, keeping no test.
 pub fn plan_junit(path: &Path) -> Result<Planned, IngestError> {
     let mut scan = RunBuilder::scanning();
+    // Room for an id hash every 64 bytes of the file, as the reader reserves for tests:
+    // room never used is never touched, and a vector grown by doubling to ten million
+    // hashes would fault in and copy twice that.
+    if let (Some(s), Ok(meta)) = (scan.scan.as_mut(), std::fs::metadata(path)) {
+        s.ids
+            .reserve_exact(usize::try_from(meta.len() / 64).unwrap_or(0));
+    }
     super::add_file(path, super::Format::Junit, &mut scan)?;
     Ok(Planned {
         plan: scan.into_plan(),
