@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-$(mktemp -d)}"
 mkdir -p "$work"
-cargo build --release --quiet --bin regdiff --example gen_store
+cargo build --release --quiet --bin regdiff --example gen_store --example stream_passes
 bin="$PWD/target/release/regdiff"
 gen=target/release/examples/gen_store
 [ -f "$work/j100k-a.xml" ] || "$gen" junit "$work/j100k-a.xml" 100000 1
@@ -30,6 +30,8 @@ farm-bench -n 5 --timeout 300 -- "$bin" compare "$work/j100k-a.xml" "$work/j1m.x
 echo "== show --format json and record of 10,000,000 cases (995 MB), streamed"
 farm-bench -n 3 --timeout 600 -- sh -c "exec '$bin' show --format json '$work/j10m.xml' > /dev/null"
 farm-bench -n 3 --timeout 600 -- sh -c "rm -rf '$work/store10m' && exec '$bin' --store '$work/store10m' record --no-env --branch main --commit abc '$work/j10m.xml'"
+echo "== the two passes of the streamed read of the 10,000,000 cases, apart"
+target/release/examples/stream_passes "$work/j10m.xml"
 echo "== Go text, 10,000 x 10 a side, against benchstat"
 farm-bench -n 10 --vs "$peers/benchstat $work/go-base.txt $work/go-head.txt" -- "$bin" compare "$work/go-base.txt" "$work/go-head.txt"
 echo "== Go text, 100,000 x 10 a side, against benchstat"
