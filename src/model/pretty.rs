@@ -25,20 +25,7 @@ pub fn write_test(out: &mut Vec<u8>, t: &TestResult, depth: usize) {
     key(out, d, "status", false);
     status(out, t.status);
     key(out, d, "attempts", false);
-    if t.attempts.is_empty() {
-        out.extend_from_slice(b"[]");
-    } else {
-        out.push(b'[');
-        for (i, a) in t.attempts.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            newline(out, d + 1);
-            attempt(out, a, d + 1);
-        }
-        newline(out, d);
-        out.push(b']');
-    }
+    array(out, d, &t.attempts, |out, a| attempt(out, a, d + 1));
     key(out, d, "duration_s", false);
     opt_f64(out, t.duration_s);
     key(out, d, "file", false);
@@ -53,20 +40,7 @@ pub fn write_test(out: &mut Vec<u8>, t: &TestResult, depth: usize) {
         None => out.extend_from_slice(b"null"),
     }
     key(out, d, "tags", false);
-    if t.tags.is_empty() {
-        out.extend_from_slice(b"[]");
-    } else {
-        out.push(b'[');
-        for (i, tag) in t.tags.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            newline(out, d + 1);
-            string(out, tag);
-        }
-        newline(out, d);
-        out.push(b']');
-    }
+    array(out, d, &t.tags, |out, tag| string(out, tag));
     // Skipped when empty, as the serde attribute says.
     if !t.properties.is_empty() {
         key(out, d, "properties", false);
@@ -109,6 +83,24 @@ fn attempt(out: &mut Vec<u8>, a: &Attempt, depth: usize) {
     }
     newline(out, depth);
     out.push(b'}');
+}
+
+/// An array whose brackets are at `depth`, one item a line (`[]` when empty).
+fn array<T>(out: &mut Vec<u8>, depth: usize, items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T)) {
+    if items.is_empty() {
+        out.extend_from_slice(b"[]");
+        return;
+    }
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        newline(out, depth + 1);
+        each(out, item);
+    }
+    newline(out, depth);
+    out.push(b']');
 }
 
 fn newline(out: &mut Vec<u8>, depth: usize) {
