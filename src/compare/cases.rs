@@ -74,31 +74,34 @@ impl SideCounts {
 
     /// `failed k of n runs`-style summary.
     pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if self.passed > 0 {
-            parts.push(format!("{} passed", self.passed));
-        }
-        if self.failed > 0 {
-            parts.push(format!("{} failed", self.failed));
-        }
-        if self.errored > 0 {
-            parts.push(format!("{} errored", self.errored));
-        }
-        if self.skipped > 0 {
-            parts.push(format!("{} skipped", self.skipped));
-        }
+        use std::fmt::Write;
         if self.runs == 0 {
             return format!("absent from {} run(s)", self.absent);
         }
-        let mut s = format!("{} of {} run(s)", parts.join(", "), self.runs);
+        // One string written in place: every added or removed test of a comparison carries
+        // this sentence (a million of them in a large one).
+        let mut s = String::with_capacity(48);
+        let mut first = true;
+        for (n, what) in [
+            (self.passed, "passed"),
+            (self.failed, "failed"),
+            (self.errored, "errored"),
+            (self.skipped, "skipped"),
+        ] {
+            if n > 0 {
+                if !first {
+                    s.push_str(", ");
+                }
+                first = false;
+                let _ = write!(s, "{n} {what}");
+            }
+        }
+        let _ = write!(s, " of {} run(s)", self.runs);
         if self.absent > 0 {
-            s.push_str(&format!(", absent from {}", self.absent));
+            let _ = write!(s, ", absent from {}", self.absent);
         }
         if self.passed_after_retry > 0 {
-            s.push_str(&format!(
-                ", {} passed only after a retry",
-                self.passed_after_retry
-            ));
+            let _ = write!(s, ", {} passed only after a retry", self.passed_after_retry);
         }
         s
     }
@@ -260,5 +263,58 @@ pub fn compare_test<'a>(
         head_obs: t.head,
         change,
         rate_test,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `describe` as it was written first, part by part, for checking.
+    fn describe_reference(c: &SideCounts) -> String {
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (c.passed, "passed"),
+            (c.failed, "failed"),
+            (c.errored, "errored"),
+            (c.skipped, "skipped"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        if c.runs == 0 {
+            return format!("absent from {} run(s)", c.absent);
+        }
+        let mut s = format!("{} of {} run(s)", parts.join(", "), c.runs);
+        if c.absent > 0 {
+            s.push_str(&format!(", absent from {}", c.absent));
+        }
+        if c.passed_after_retry > 0 {
+            s.push_str(&format!(
+                ", {} passed only after a retry",
+                c.passed_after_retry
+            ));
+        }
+        s
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn describe_says_what_it_said(
+            counts in proptest::collection::vec(0u32..3, 7),
+        ) {
+            let c = SideCounts {
+                runs: counts[0],
+                absent: counts[1],
+                passed: counts[2],
+                failed: counts[3],
+                errored: counts[4],
+                skipped: counts[5],
+                passed_after_retry: counts[6],
+                ..SideCounts::default()
+            };
+            proptest::prop_assert_eq!(c.describe(), describe_reference(&c));
+        }
     }
 }
