@@ -160,18 +160,6 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         renamed_from.insert(r.added, r.removed);
         merged.insert(r.removed);
     }
-    // Each bucket gets the room it needs, no more: an item is 312 bytes, and a bucket
-    // grown by doubling to a million of them holds up to twice that while it copies. (A
-    // rename notes evidence; it never changes the verdict.)
-    let mut per_bucket = vec![0usize; buckets.len()];
-    for (i, (v, _)) in judged.iter().enumerate() {
-        if !merged.contains(&i) {
-            per_bucket[rank(v.verdict)] += 1;
-        }
-    }
-    for (b, &n) in buckets.iter_mut().zip(&per_bucket) {
-        b.reserve_exact(n);
-    }
     // The verdicts alone stay for the pass rate; each verdict with its evidence moves into
     // its item (a clone of every verdict was 281 MB at a million tests).
     let verdicts: Vec<_> = comparisons
@@ -179,6 +167,15 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         .zip(&judged)
         .map(|(c, (v, _))| (c, v.verdict))
         .collect();
+    // A rename notes evidence; it never changes the verdict.
+    reserve_buckets(
+        &mut buckets,
+        verdicts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !merged.contains(i))
+            .map(|(_, (_, v))| *v),
+    );
     for (i, (c, (mut v, f))) in comparisons.iter().zip(judged).enumerate() {
         for &h in &f.rule_hits {
             hits[h] += 1;
@@ -277,13 +274,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         })
         .collect();
     let metric_count = facts.len();
-    let mut per_bucket = vec![0usize; buckets.len()];
-    for v in &metric_verdicts {
-        per_bucket[rank(v.verdict)] += 1;
-    }
-    for (b, &n) in buckets.iter_mut().zip(&per_bucket) {
-        b.reserve_exact(n);
-    }
+    reserve_buckets(&mut buckets, metric_verdicts.iter().map(|v| v.verdict));
     for (f, v) in facts.into_iter().zip(metric_verdicts) {
         summary.add(v.verdict);
         let control = is_control(&f.input);
@@ -398,6 +389,19 @@ fn note_rename(
 /// Report order: regressions first, unchanged last.
 fn rank(v: Verdict) -> usize {
     Verdict::ALL.iter().position(|x| *x == v).unwrap_or(0)
+}
+
+/// Gives each verdict's bucket room for the items of these verdicts, no more: an item is
+/// 312 bytes, and a bucket grown by doubling to a million of them holds up to twice that
+/// while it copies.
+fn reserve_buckets(buckets: &mut [Vec<Item>], verdicts: impl Iterator<Item = Verdict>) {
+    let mut per_bucket = vec![0usize; buckets.len()];
+    for v in verdicts {
+        per_bucket[rank(v)] += 1;
+    }
+    for (b, n) in buckets.iter_mut().zip(per_bucket) {
+        b.reserve_exact(n);
+    }
 }
 
 fn side_info(runs: &[Run<'_>], comps: &[TestComparison<'_>], base: bool) -> SideInfo {

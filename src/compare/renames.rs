@@ -45,18 +45,21 @@ const MAX_PAIRS: usize = 250_000;
 
 /// The probable renames among the comparisons, in the order of the added tests.
 pub fn find(comparisons: &[TestComparison<'_>]) -> Vec<Rename> {
-    let entries: Vec<Entry<'_>> = comparisons
-        .iter()
-        .map(|c| Entry {
+    find_in(comparisons.len(), &|i| {
+        let c = &comparisons[i];
+        Entry {
             suite: c.suite,
             classname: c.classname,
             name: c.name,
             file: c.file,
             change: c.change,
-        })
-        .collect();
-    find_in(&entries)
+        }
+    })
 }
+
+/// The `i`th test, as the search reads it (made when read: a copy of every comparison
+/// would be 60 MB at a million tests).
+type At<'f, 'a> = &'f (dyn Fn(usize) -> Entry<'a> + Sync);
 
 /// What the search reads of a test.
 #[derive(Debug, Clone, Copy)]
@@ -68,21 +71,23 @@ struct Entry<'a> {
     change: Change,
 }
 
-fn find_in(comparisons: &[Entry<'_>]) -> Vec<Rename> {
-    let mut removed: HashMap<Place<'_>, Vec<usize>> = HashMap::new();
-    for (i, c) in comparisons.iter().enumerate() {
+fn find_in<'a>(n: usize, at: At<'_, 'a>) -> Vec<Rename> {
+    let mut removed: HashMap<Place<'a>, Vec<usize>> = HashMap::new();
+    for i in 0..n {
+        let c = at(i);
         if c.change == Change::Removed {
-            removed.entry(place(c)).or_default().push(i);
+            removed.entry(place(&c)).or_default().push(i);
         }
     }
     if removed.is_empty() {
         return Vec::new();
     }
     // The added tests of the places that lost tests: only there can a rename be.
-    let mut added: HashMap<Place<'_>, Vec<usize>> = HashMap::new();
-    for (i, c) in comparisons.iter().enumerate() {
+    let mut added: HashMap<Place<'a>, Vec<usize>> = HashMap::new();
+    for i in 0..n {
+        let c = at(i);
         if c.change == Change::Added {
-            let p = place(c);
+            let p = place(&c);
             if removed.contains_key(&p) {
                 added.entry(p).or_default().push(i);
             }
@@ -95,34 +100,35 @@ fn find_in(comparisons: &[Entry<'_>]) -> Vec<Rename> {
         .collect();
     let mut renames: Vec<Rename> = places
         .par_iter()
-        .flat_map_iter(|(group, adds)| in_place(comparisons, group, adds))
+        .flat_map_iter(|(group, adds)| in_place(at, group, adds))
         .collect();
     renames.sort_unstable_by_key(|r| r.added);
     renames
 }
 
 /// The renames among the removed tests `group` and the added tests `adds` of one place.
-fn in_place(comparisons: &[Entry<'_>], group: &[usize], adds: &[usize]) -> Vec<Rename> {
+fn in_place(at: At<'_, '_>, group: &[usize], adds: &[usize]) -> Vec<Rename> {
     if group.len().saturating_mul(adds.len()) > MAX_PAIRS {
         // A whole class replaced by another set of tests is not a set of renames, and
         // comparing every pair would cost more than the comparison itself.
         return Vec::new();
     }
     // Each removed name is measured once, against every added name of its place.
-    let stems: Vec<Stem<'_>> = group
+    let removed: Vec<Entry<'_>> = group.iter().map(|&r| at(r)).collect();
+    let stems: Vec<Stem<'_>> = removed
         .iter()
-        .map(|&r| Stem::pattern(params(comparisons[r].name).0))
+        .map(|r| Stem::pattern(params(r.name).0))
         .collect();
     // Candidates of each added test, and how many added tests each removed one could be.
     let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
     let mut wanted = vec![0usize; group.len()];
     for &a in adds {
-        let c = &comparisons[a];
+        let c = at(a);
         let b = Stem::text(params(c.name).0);
         let mut found = 0;
         let mut only = None;
-        for (k, (&r, stem)) in group.iter().zip(&stems).enumerate() {
-            if !same_file(&comparisons[r], c) {
+        for (k, (r, stem)) in removed.iter().zip(&stems).enumerate() {
+            if !same_file(r, &c) {
                 continue;
             }
             if let Some(s) = stem.near(&b) {
@@ -547,7 +553,10 @@ mod tests {
                     change: changes[usize::from(*ch)],
                 })
                 .collect();
-            proptest::prop_assert_eq!(find_in(&entries), find_reference(&entries));
+            proptest::prop_assert_eq!(
+                find_in(entries.len(), &|i| entries[i]),
+                find_reference(&entries)
+            );
         }
     }
 

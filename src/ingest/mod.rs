@@ -533,7 +533,7 @@ pub struct RunBuilder {
     /// Test cases added to a counting builder, by the status of their last attempt.
     pub counted: BTreeMap<crate::model::Status, u64>,
     /// The first pass of a streamed read (see [`stream`]): the hash of each case's id.
-    pub(crate) scan: Option<Box<stream::Scan>>,
+    scan: Option<Box<stream::Scan>>,
     /// The second pass of a streamed read: `tests` holds only the tests that can still
     /// change, from the global index `stream.base` on.
     stream: Option<Box<stream::Streaming>>,
@@ -681,9 +681,7 @@ impl RunBuilder {
             a.drop_empty_text();
         }
         if self.counting {
-            if let Some(scan) = &mut self.scan {
-                scan.case(&self.hasher, case.classname.as_deref(), &case.name);
-            }
+            self.scan_case(case.classname.as_deref(), &case.name);
             let status = case
                 .attempts
                 .last()

@@ -198,21 +198,15 @@ struct EndOut {
 /// A test's suite, class name and file: a context row.
 type Context = [Option<crate::model::Name>; 3];
 
-trait ContextOf {
-    /// Whether this is `t`'s context.
-    fn is_of(&self, t: &TestResult) -> bool;
-}
-
-impl ContextOf for Context {
-    fn is_of(&self, t: &TestResult) -> bool {
-        let same = |a: &Option<crate::model::Name>, b: &Option<crate::model::Name>| match (a, b) {
-            (None, None) => true,
-            // Tests of a run share their names: the same pointer is the same name.
-            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || a == b,
-            _ => false,
-        };
-        same(&self[0], &t.suite) && same(&self[1], &t.classname) && same(&self[2], &t.file)
-    }
+/// Whether `c` is `t`'s context.
+fn is_context_of(c: &Context, t: &TestResult) -> bool {
+    let same = |a: &Option<crate::model::Name>, b: &Option<crate::model::Name>| match (a, b) {
+        (None, None) => true,
+        // Tests of a run share their names: the same pointer is the same name.
+        (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || a == b,
+        _ => false,
+    };
+    same(&c[0], &t.suite) && same(&c[1], &t.classname) && same(&c[2], &t.file)
 }
 
 /// Writes a test row (without its line end), with the same bytes as serialising the
@@ -299,7 +293,7 @@ impl<W: std::io::Write> Writer<W> {
     pub fn test(&mut self, t: &TestResult) -> std::io::Result<()> {
         let x = if t.suite.is_none() && t.classname.is_none() && t.file.is_none() {
             None
-        } else if let Some((_, i)) = self.last.as_ref().filter(|(k, _)| k.is_of(t)) {
+        } else if let Some((_, i)) = self.last.as_ref().filter(|(k, _)| is_context_of(k, t)) {
             Some(*i)
         } else {
             // The test's own shared names: a context costs no copy of them.

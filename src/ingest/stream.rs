@@ -279,10 +279,14 @@ impl Group {
 
 impl RunBuilder {
     /// A builder for the first pass: it keeps no test (like [`RunBuilder::counting`]) but
-    /// the hash of each case's id.
-    pub(crate) fn scanning() -> Self {
+    /// the hash of each case's id, with room for about `cases` of them (room never used is
+    /// never touched; a vector grown by doubling to ten million hashes would fault in and
+    /// copy twice that).
+    pub(crate) fn scanning(cases: usize) -> Self {
         let mut b = RunBuilder::counting();
-        b.scan = Some(Box::default());
+        let mut scan = Box::<Scan>::default();
+        scan.ids.reserve_exact(cases);
+        b.scan = Some(scan);
         b
     }
 
@@ -382,14 +386,9 @@ impl Planned {
 
 /// Reads a regular JUnit file a first time, keeping no test.
 pub fn plan_junit(path: &Path) -> Result<Planned, IngestError> {
-    let mut scan = RunBuilder::scanning();
-    // Room for an id hash every 64 bytes of the file, as the reader reserves for tests:
-    // room never used is never touched, and a vector grown by doubling to ten million
-    // hashes would fault in and copy twice that.
-    if let (Some(s), Ok(meta)) = (scan.scan.as_mut(), std::fs::metadata(path)) {
-        s.ids
-            .reserve_exact(usize::try_from(meta.len() / 64).unwrap_or(0));
-    }
+    // A case every 64 bytes of the file, as the reader reserves for tests.
+    let cases = std::fs::metadata(path).map_or(0, |m| m.len() / 64);
+    let mut scan = RunBuilder::scanning(usize::try_from(cases).unwrap_or(0));
     super::add_file(path, super::Format::Junit, &mut scan)?;
     Ok(Planned {
         plan: scan.into_plan(),
