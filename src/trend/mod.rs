@@ -412,7 +412,7 @@ fn series<'a>(runs: &'a [MetricRun]) -> Vec<Raw<'a>> {
     for (i, s) in runs.iter().enumerate() {
         for m in &s.metrics {
             let st = RunStats::of(m, &mut scratch);
-            let Some(value) = st.median_value.filter(|v| *v > 0.0 && v.is_finite()) else {
+            let Some(value) = st.median_value().filter(|v| *v > 0.0 && v.is_finite()) else {
                 continue;
             };
             let raw = by_id.entry(&m.id).or_insert_with(|| Raw {
@@ -431,12 +431,12 @@ fn series<'a>(runs: &'a [MetricRun]) -> Vec<Raw<'a>> {
             raw.points.push(Point {
                 run: i,
                 value,
-                samples: st.samples,
+                samples: st.samples(),
             });
             raw.med.push(value.ln());
             let sign = m.better.cost_sign();
-            let cpu = st.value(Stat::Cpu).filter(|_| !st.cpu_raw.is_empty());
-            let min = st.value(Stat::Min).filter(|_| st.samples > 1);
+            let cpu = st.value(Stat::Cpu).filter(|_| !st.cpu_raw().is_empty());
+            let min = st.value(Stat::Min).filter(|_| st.samples() > 1);
             *cpu_everywhere.entry(&m.id).or_insert(true) &= cpu.is_some();
             code.entry(&m.id).or_default().push(Some((
                 cpu.unwrap_or(f64::NAN) * sign,

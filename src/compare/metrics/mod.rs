@@ -383,7 +383,7 @@ pub fn compare<'a>(
 /// (the history model's come later, from the whole group).
 fn basic<'a>(input: MetricInput<'a>, history: &MetricHistory) -> MetricFacts<'a> {
     let side = |runs: &[RunStats<'_>], samples: u64| {
-        let mut medians: Vec<f64> = runs.iter().filter_map(|r| r.median_value).collect();
+        let mut medians: Vec<f64> = runs.iter().filter_map(|r| r.median_value()).collect();
         MetricSide {
             runs: runs.len(),
             samples,
@@ -440,14 +440,14 @@ fn basic<'a>(input: MetricInput<'a>, history: &MetricHistory) -> MetricFacts<'a>
         .base
         .iter()
         .chain(&f.input.head)
-        .all(|r| !r.cpu_raw.is_empty());
+        .all(|r| !r.cpu_raw().is_empty());
     // A run of one sample has one location: its envelope is its median.
     let single = f
         .input
         .base
         .iter()
         .chain(&f.input.head)
-        .all(|r| r.samples <= 1);
+        .all(|r| r.samples() <= 1);
     for s in Stat::ALL {
         if !have(&f.input.head, s) || !(by_history || have(&f.input.base, s)) {
             continue;
@@ -709,8 +709,8 @@ mod tests {
             better: Better::Lower,
             tags: vec![],
             group: "time (s)".into(),
-            base_samples: base.iter().map(|r| r.samples).sum(),
-            head_samples: head.iter().map(|r| r.samples).sum(),
+            base_samples: base.iter().map(|r| r.samples()).sum(),
+            head_samples: head.iter().map(|r| r.samples()).sum(),
             base,
             head,
             deterministic: false,
@@ -744,7 +744,7 @@ mod tests {
             mean: None,
         });
         let r = RunStats::of(&m, &mut Scratch::default());
-        assert_eq!(r.median_value, Some(3.0));
+        assert_eq!(r.median_value(), Some(3.0));
         assert_eq!(r.value(Stat::Min), Some(0.0));
         assert!((r.value(Stat::Q25).unwrap() - 2f64.ln()).abs() < 1e-12);
         assert_eq!(r.value(Stat::Cpu), Some(0.0));

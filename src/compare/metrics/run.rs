@@ -6,27 +6,49 @@ use super::*;
 /// What one run tells about a metric, in cost space (see the module doc). It borrows the
 /// run's samples (the rank test needs them for the few metrics a call could be made on)
 /// rather than keeping a copy of every run's.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// A run of one positive duration (a test's, where lower is better) is 32 bytes: its value
+/// and that value's log, which is each of its locations. A base side of 200 runs of 10,000
+/// tests holds two million of them; as a whole [`Full`] each they were 272 MB. Every other
+/// run keeps its statistics in a box.
+#[derive(Debug, Clone, Default)]
 pub struct RunStats<'a> {
-    /// Samples in the run.
-    pub samples: u64,
-    /// The run's median in the metric's unit.
-    pub median_value: Option<f64>,
+    /// The run's samples in the metric's unit (empty for a summary).
+    raw: &'a [f64],
+    /// A single positive duration's log (its median, minimum and lower quartile); unused
+    /// when `full` is given.
+    log: f64,
+    /// The statistics of any other run.
+    full: Option<Box<Full<'a>>>,
+}
+
+/// The statistics of a run other than a single positive duration.
+#[derive(Debug, Clone, Default)]
+struct Full<'a> {
+    samples: u64,
+    median_value: Option<f64>,
     /// Each statistic's log location (cost space), by [`Stat`] index, where `has` says so
     /// (see [`RunStats::value`]).
     values: [f64; 4],
     /// Each statistic's within-run standard error (log scale), where `has` says so.
     ses: [f64; 4],
-    /// Bit i: `values[i]` is given; bit 4 + i: `ses[i]` is given. (Four `Option<f64>`s
-    /// a side took 64 bytes more a run, and a base side of 1,000 runs of 10,000 tests holds
-    /// a run's statistics for each test's duration.)
+    /// Bit i: `values[i]` is given; bit 4 + i: `ses[i]` is given.
     has: u8,
-    /// The run's samples in the metric's unit (empty for a summary).
-    pub raw: &'a [f64],
-    /// CPU time per sample, when the harness gives it.
-    pub cpu_raw: &'a [f64],
-    /// Cost space is ln(value) (1) or −ln(value) (−1).
-    pub sign: f64,
+    cpu_raw: &'a [f64],
+    sign: f64,
+}
+
+impl PartialEq for RunStats<'_> {
+    /// Same figures, however they are held.
+    fn eq(&self, o: &Self) -> bool {
+        self.samples() == o.samples()
+            && self.median_value() == o.median_value()
+            && self.values() == o.values()
+            && Stat::ALL.iter().all(|&s| self.se(s) == o.se(s))
+            && self.raw == o.raw
+            && self.cpu_raw() == o.cpu_raw()
+            && self.sign() == o.sign()
+    }
 }
 
 /// Buffers [`RunStats::of`] reuses from run to run.
@@ -40,16 +62,18 @@ impl<'a> RunStats<'a> {
     /// The statistics of one run of `m`.
     pub fn of(m: &'a Metric, buf: &mut Scratch) -> RunStats<'a> {
         let sign = m.better.cost_sign();
-        let mut r = RunStats {
+        let mut r = Full {
             samples: m.sample_count(),
             sign,
-            ..RunStats::default()
+            ..Full::default()
         };
+        let mut raw: &'a [f64] = &[];
         let loc = if !m.samples.is_empty() {
             if m.samples.iter().any(|x| *x <= 0.0) {
                 r.median_value = m.location();
-                return r;
+                return RunStats::boxed(raw, r);
             }
+            raw = &m.samples;
             Some(r.sample_locations(&m.samples, buf))
         } else {
             r.median_value = m.location();
@@ -95,31 +119,109 @@ impl<'a> RunStats<'a> {
                 r.set_value(Stat::Cpu, Some(mean.ln()));
             }
         }
-        r
+        RunStats::boxed(raw, r)
+    }
+
+    fn boxed(raw: &'a [f64], full: Full<'a>) -> RunStats<'a> {
+        RunStats {
+            raw,
+            log: 0.0,
+            full: Some(Box::new(full)),
+        }
     }
 
     /// One value measured once: a test's duration, borrowed from the test (no copy: a
-    /// base side of 200 runs holds 200 of these a test).
+    /// base side of 200 runs holds 200 of these a test). The same figures as [`RunStats::of`]
+    /// gives a lower-is-better metric of that one sample.
     pub fn single(value: &'a f64, buf: &mut Scratch) -> RunStats<'a> {
-        let mut r = RunStats {
+        let raw = std::slice::from_ref(value);
+        if *value > 0.0 && value.is_finite() {
+            return RunStats {
+                raw,
+                log: value.ln(),
+                full: None,
+            };
+        }
+        let mut full = Full {
             samples: 1,
             sign: Better::Lower.cost_sign(),
-            ..RunStats::default()
+            ..Full::default()
         };
         if *value <= 0.0 {
-            r.median_value = Some(*value);
-            r.raw = std::slice::from_ref(value);
-            return r;
+            full.median_value = Some(*value);
+        } else {
+            let l = full.sample_locations(raw, buf);
+            full.set_locations(&l);
         }
-        let l = r.sample_locations(std::slice::from_ref(value), buf);
-        r.set_locations(&l);
-        r
+        RunStats::boxed(raw, full)
     }
 
+    /// Samples in the run.
+    pub fn samples(&self) -> u64 {
+        self.full.as_ref().map_or(1, |f| f.samples)
+    }
+
+    /// The run's median in the metric's unit.
+    pub fn median_value(&self) -> Option<f64> {
+        match &self.full {
+            Some(f) => f.median_value,
+            None => Some(self.raw[0]),
+        }
+    }
+
+    /// CPU time per sample, when the harness gives it.
+    pub fn cpu_raw(&self) -> &'a [f64] {
+        self.full.as_ref().map_or(&[], |f| f.cpu_raw)
+    }
+
+    /// Cost space is ln(value) (1) or −ln(value) (−1).
+    pub fn sign(&self) -> f64 {
+        self.full
+            .as_ref()
+            .map_or(Better::Lower.cost_sign(), |f| f.sign)
+    }
+
+    /// A statistic's log location (cost space); `None` when the run cannot give it (a
+    /// summary without quartiles, no CPU time, a value ≤ 0).
+    pub fn value(&self, s: Stat) -> Option<f64> {
+        match &self.full {
+            Some(f) => (f.has & (1 << s.index()) != 0).then(|| f.values[s.index()]),
+            None => (s != Stat::Cpu).then_some(self.log),
+        }
+    }
+
+    /// A statistic's within-run standard error (log scale).
+    pub fn se(&self, s: Stat) -> Option<f64> {
+        let f = self.full.as_ref()?;
+        (f.has & (1 << (4 + s.index())) != 0).then(|| f.ses[s.index()])
+    }
+
+    /// Every statistic's log location, by [`Stat`] index.
+    pub fn values(&self) -> [Option<f64>; 4] {
+        let mut v = [None; 4];
+        for s in Stat::ALL {
+            v[s.index()] = self.value(s);
+        }
+        v
+    }
+
+    /// Sorted cost-space logs of the samples (or of the CPU times).
+    pub(super) fn sorted_logs(&self, cpu: bool) -> Vec<f64> {
+        let mut v: Vec<f64> = if cpu {
+            self.cpu_raw().iter().map(|x| x.ln()).collect()
+        } else {
+            let sign = self.sign();
+            self.raw.iter().map(|x| sign * x.ln()).collect()
+        };
+        v.sort_unstable_by(f64::total_cmp);
+        v
+    }
+}
+
+impl<'a> Full<'a> {
     /// Sorts `samples` (all > 0) once: the median of the values themselves, then their logs
     /// in cost order, whose locations it returns.
     fn sample_locations(&mut self, samples: &'a [f64], buf: &mut Scratch) -> Locations {
-        self.raw = samples;
         // Sorted once: the median of the values themselves (of the two middle ones when
         // even), then their logs, in cost order.
         buf.work.clear();
@@ -151,26 +253,6 @@ impl<'a> RunStats<'a> {
         self.set_se(Stat::Q25, l.se_q25.filter(|_| l.q25.is_finite()));
     }
 
-    /// A statistic's log location (cost space); `None` when the run cannot give it (a
-    /// summary without quartiles, no CPU time, a value ≤ 0).
-    pub fn value(&self, s: Stat) -> Option<f64> {
-        (self.has & (1 << s.index()) != 0).then(|| self.values[s.index()])
-    }
-
-    /// A statistic's within-run standard error (log scale).
-    pub fn se(&self, s: Stat) -> Option<f64> {
-        (self.has & (1 << (4 + s.index())) != 0).then(|| self.ses[s.index()])
-    }
-
-    /// Every statistic's log location, by [`Stat`] index.
-    pub fn values(&self) -> [Option<f64>; 4] {
-        let mut v = [None; 4];
-        for s in Stat::ALL {
-            v[s.index()] = self.value(s);
-        }
-        v
-    }
-
     fn set_value(&mut self, s: Stat, v: Option<f64>) {
         self.values[s.index()] = v.unwrap_or(0.0);
         self.mark(s.index(), v.is_some());
@@ -188,17 +270,6 @@ impl<'a> RunStats<'a> {
         } else {
             self.has &= !(1 << bit);
         }
-    }
-
-    /// Sorted cost-space logs of the samples (or of the CPU times).
-    pub(super) fn sorted_logs(&self, cpu: bool) -> Vec<f64> {
-        let mut v: Vec<f64> = if cpu {
-            self.cpu_raw.iter().map(|x| x.ln()).collect()
-        } else {
-            self.raw.iter().map(|x| self.sign * x.ln()).collect()
-        };
-        v.sort_unstable_by(f64::total_cmp);
-        v
     }
 }
 
@@ -279,7 +350,7 @@ pub fn inputs<'a>(
                     let (mut samples, mut summaries) = (0, false);
                     for m in ms {
                         let r = RunStats::of(m, scratch);
-                        if r.median_value.is_none() {
+                        if r.median_value().is_none() {
                             continue;
                         }
                         summaries |= m.summary.is_some() && m.samples.is_empty();
@@ -390,4 +461,80 @@ pub fn globs(patterns: &[String]) -> GlobSet {
         }
     }
     b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A test's duration held compactly gives the figures a one-sample lower-is-better
+    /// metric gives through the whole path.
+    fn same_as_whole(x: f64) {
+        let m = Metric::new("d", "s", Better::Lower, vec![x]);
+        let mut buf = Scratch::default();
+        let whole = RunStats::of(&m, &mut buf);
+        let single = RunStats::single(&m.samples[0], &mut buf);
+        assert!(whole.full.is_some());
+        assert_eq!(single.full.is_none(), x > 0.0 && x.is_finite(), "{x}");
+        assert_eq!(single.samples(), whole.samples());
+        // Bit for bit (NaN included).
+        let bits = |v: Option<f64>| v.map(f64::to_bits);
+        assert_eq!(
+            bits(single.median_value()),
+            bits(whole.median_value()),
+            "{x}"
+        );
+        for s in Stat::ALL {
+            assert_eq!(bits(single.value(s)), bits(whole.value(s)), "{x} {s:?}");
+            assert_eq!(single.se(s), whole.se(s), "{x} {s:?}");
+        }
+        assert_eq!(single.cpu_raw(), whole.cpu_raw());
+        assert_eq!(single.sign(), whole.sign());
+        // A duration is always the run's sample; `of` keeps no samples when one is ≤ 0.
+        assert_eq!(single.raw.len(), 1);
+        assert_eq!(single.raw[0].to_bits(), x.to_bits());
+        if x > 0.0 || x.is_nan() {
+            let logs = |r: &RunStats<'_>| {
+                let l = r.sorted_logs(false);
+                l.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            };
+            assert_eq!(logs(&single), logs(&whole));
+        }
+        if x > 0.0 {
+            assert_eq!(single, whole);
+        }
+    }
+
+    #[test]
+    fn a_single_duration_at_the_edges() {
+        for x in [
+            0.0,
+            -0.0,
+            -1.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            1e-9,
+            1.0,
+            3.717,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            same_as_whole(x);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_single_duration_is_its_whole_run(x in proptest::num::f64::ANY) {
+            same_as_whole(x);
+        }
+    }
+
+    #[test]
+    fn a_single_duration_is_small() {
+        assert!(std::mem::size_of::<RunStats<'_>>() <= 32);
+    }
 }
