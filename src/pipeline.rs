@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::align::{Run, align_tests};
 use crate::attribute::rules::RuleSet;
-use crate::attribute::{Context, MassTable, attribute, env_differences};
+use crate::attribute::{Context, Findings, MassTable, NO_FINDINGS, attribute, env_differences};
 use crate::classify::classify_test;
 use crate::classify::{pass_rate, run_fault};
 use crate::compare::cases::{TestComparison, compare_test};
@@ -129,12 +129,15 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         .map(|c| {
             let findings = attribute(c, &ctx);
             let verdict = classify_test(c, &findings);
-            (verdict, findings)
+            (verdict, findings.kept())
         })
         .collect();
     // A strong signature on many failures of one head run: the other failures of that run
     // are regressions that may share the fault.
-    let findings: Vec<_> = judged.iter().map(|(_, f)| f).collect();
+    let findings: Vec<&Findings> = judged
+        .iter()
+        .map(|(_, f)| f.as_deref().unwrap_or(&NO_FINDINGS))
+        .collect();
     let faults = run_fault::find(
         &comparisons,
         &findings,
@@ -143,6 +146,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
     );
     if !faults.is_empty() {
         for (v, f) in &mut judged {
+            let f = f.as_deref().unwrap_or(&NO_FINDINGS);
             run_fault::annotate(v, f, &faults, &rules);
         }
     }
@@ -177,7 +181,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
             .map(|(_, (_, v))| *v),
     );
     for (i, (c, (mut v, f))) in comparisons.iter().zip(judged).enumerate() {
-        for &h in &f.rule_hits {
+        for &h in f.iter().flat_map(|f| &f.rule_hits) {
             hits[h] += 1;
         }
         if merged.contains(&i) {

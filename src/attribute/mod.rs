@@ -105,7 +105,55 @@ pub struct HeadFailure {
     pub rule: Option<usize>,
 }
 
+/// Nothing found, to lend where a test's findings were not kept.
+pub static NO_FINDINGS: Findings = Findings::EMPTY;
+
 impl Findings {
+    /// Nothing found: what nearly every test of a comparison gets.
+    pub const EMPTY: Findings = Findings {
+        strong: Vec::new(),
+        causes: Vec::new(),
+        vetoes: Vec::new(),
+        base_infra: None,
+        rule_hits: Vec::new(),
+        known_failure_final: false,
+        head_runs: Vec::new(),
+        base_rules: Vec::new(),
+        changed_files_veto: false,
+    };
+
+    /// Whether nothing was found.
+    pub fn is_none(&self) -> bool {
+        // Every field named, so that a new one cannot be forgotten here.
+        let Findings {
+            strong,
+            causes,
+            vetoes,
+            base_infra,
+            rule_hits,
+            known_failure_final,
+            head_runs,
+            base_rules,
+            changed_files_veto,
+        } = self;
+        strong.is_empty()
+            && causes.is_empty()
+            && vetoes.is_empty()
+            && base_infra.is_none()
+            && rule_hits.is_empty()
+            && !known_failure_final
+            && head_runs.is_empty()
+            && base_rules.is_empty()
+            && !changed_files_veto
+    }
+
+    /// The findings to keep beside a verdict: a box when something was found, none when
+    /// nothing was (findings are 232 bytes, and a comparison of a million tests held one
+    /// each while building the report).
+    pub fn kept(self) -> Option<Box<Findings>> {
+        (!self.is_none()).then(|| Box::new(self))
+    }
+
     /// Whether a strong kind of evidence was found.
     pub fn has(&self, kind: Strong) -> bool {
         self.strong.iter().any(|(k, _)| *k == kind)
@@ -760,6 +808,37 @@ pub fn env_differences(base: &[Run<'_>], head: &[Run<'_>]) -> Vec<EnvDifference>
 
 #[cfg(test)]
 mod tests {
+
+    /// Findings with any one thing found are kept; only nothing at all is dropped.
+    #[test]
+    fn findings_with_anything_are_kept() {
+        assert!(Findings::default().is_none());
+        assert!(Findings::default().kept().is_none());
+        let e = || Evidence::new("x", "y");
+        let one: Vec<fn(&mut Findings, Evidence)> = vec![
+            |f, e| f.strong.push((Strong::E1, e)),
+            |f, e| f.causes.push(e),
+            |f, e| f.vetoes.push(e),
+            |f, e| f.base_infra = Some(e),
+            |f, _| f.rule_hits.push(0),
+            |f, _| f.known_failure_final = true,
+            |f, _| {
+                f.head_runs.push(HeadFailure {
+                    run_id: "r".into(),
+                    rule: None,
+                })
+            },
+            |f, _| f.base_rules.push(0),
+            |f, _| f.changed_files_veto = true,
+        ];
+        for (i, set) in one.into_iter().enumerate() {
+            let mut f = Findings::default();
+            set(&mut f, e());
+            assert!(!f.is_none(), "field {i}");
+            let kept = f.clone().kept().expect("kept");
+            assert_eq!(format!("{kept:?}"), format!("{f:?}"));
+        }
+    }
     use super::*;
 
     #[test]
