@@ -464,13 +464,13 @@ impl Tagger {
     }
 
     fn tags(&self, c: &TestComparison<'_>) -> Vec<String> {
-        let mut tags = c.tags.clone();
+        let mut tags = c.tags();
         for (tag, set) in &self.sets {
             // Patterns match the test id, its file, or its class name written as a path
             // (`tests/mission_critical/*` matches class `tests.mission_critical.test_x`).
             let hit = set.is_match(c.id)
-                || c.file.is_some_and(|f| set.is_match(f))
-                || c.classname
+                || c.file().is_some_and(|f| set.is_match(f))
+                || c.classname()
                     .is_some_and(|k| set.is_match(k.replace("::", "/").replace('.', "/")));
             if hit && !tags.contains(tag) {
                 tags.push(tag.clone());
@@ -544,24 +544,20 @@ fn test_item(c: &TestComparison<'_>, v: crate::classify::TestVerdict, tagger: &T
     }
     // The names are the runs' own, shared rather than copied: a report of a million tests
     // would otherwise hold five more strings for each.
-    let results = || c.head_obs.iter().chain(c.base_obs).map(|o| o.result);
-    let shared = |want: &str, get: fn(&crate::model::TestResult) -> Option<&Name>| -> Name {
-        results()
-            .find_map(|r| get(r).filter(|n| &***n == want).cloned())
-            .unwrap_or_else(|| want.into())
-    };
+    let [suite, classname, name, file] = c.shared_names();
+    let id = c.head_obs.iter().chain(c.base_obs).next();
     TestItem {
-        id: shared(c.id, |r| Some(&r.id)),
-        suite: c.suite.map(|s| shared(s, |r| r.suite.as_ref())),
-        classname: c.classname.map(|s| shared(s, |r| r.classname.as_ref())),
-        name: shared(c.name, |r| Some(&r.name)),
+        id: id.map_or_else(|| c.id.into(), |o| o.result.id.clone()),
+        suite: suite.cloned(),
+        classname: classname.cloned(),
+        name: name.map_or_else(|| c.id.into(), Name::clone),
         verdict: v.verdict,
         change: v.change,
         evidence,
         base: c.base,
         head: c.head,
         tags: tagger.tags(c),
-        file: c.file.map(|s| shared(s, |r| r.file.as_ref())),
+        file: file.cloned(),
         line: c.line,
         message,
         base_message,

@@ -210,7 +210,7 @@ impl MassTable {
 
 /// The "unrelated suite" a test belongs to: its suite, else its class name.
 fn group_of(c: &TestComparison<'_>) -> String {
-    c.suite.or(c.classname).unwrap_or("").to_string()
+    c.suite().or(c.classname()).unwrap_or("").to_string()
 }
 
 /// Tests whose head failures are new (not already failing on base).
@@ -648,7 +648,7 @@ fn veto_changed_files(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Finding
         if path.is_empty() {
             continue;
         }
-        if let Some(file) = c.file {
+        if let Some(file) = c.file() {
             let file = normalise_path(file);
             if file == path
                 || file.ends_with(&format!("/{path}"))
@@ -662,7 +662,7 @@ fn veto_changed_files(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Finding
                 return;
             }
         }
-        if path_matches_classname(&path, c.classname) {
+        if path_matches_classname(&path, c.classname()) {
             f.vetoes.push(Evidence::new(
                 "veto",
                 format!("the changed file `{path}` holds this test (by its class name)"),

@@ -117,7 +117,7 @@ pub fn classify_test(c: &TestComparison<'_>, f: &Findings) -> TestVerdict {
         }
         Change::Flaky => {
             evidence.push(mixed_runs(c));
-            if let Some(t) = c.rate_test {
+            if let Some(t) = c.rate_test() {
                 evidence.push(Evidence::new(
                     "fisher",
                     format!(
@@ -161,7 +161,7 @@ pub fn classify_test(c: &TestComparison<'_>, f: &Findings) -> TestVerdict {
             }
         }
         Change::FailsMore | Change::FailsLess => {
-            if let Some(t) = c.rate_test {
+            if let Some(t) = c.rate_test() {
                 evidence.push(Evidence::new(
                     "fisher",
                     format!(

@@ -172,7 +172,7 @@ pub fn compute(
     let (mut bp_all, mut bt_all, mut hp_all, mut ht_all) = (0u64, 0u64, 0u64, 0u64);
     for (c, v) in tests {
         all.add(c, *v);
-        let name = c.suite.unwrap_or("(no suite)").to_string();
+        let name = c.suite().unwrap_or("(no suite)").to_string();
         let entry = suites.entry(name).or_default();
         entry.0.add(c, *v);
         entry.1.add(*v);

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::align::{AlignedTest, Observation};
-use crate::model::{Change, Status};
+use crate::model::{Change, Name, Status};
 use crate::stats::fisher::fisher_exact;
 
 /// Status counts of one test on one side. Every count is over runs of that side.
@@ -119,22 +119,24 @@ pub struct RateTest {
 }
 
 /// One test compared across the sides.
+///
+/// Its names point at the runs' own shared names (8 bytes each), its tags are gathered
+/// when asked, and the rare exact test is boxed: a comparison is 176 bytes, where it was
+/// 256 (a comparison of a million tests holds one each until the report is built).
 #[derive(Debug, Clone)]
 pub struct TestComparison<'a> {
     /// Test id.
     pub id: &'a str,
     /// Suite (head's when present, else base's).
-    pub suite: Option<&'a str>,
+    suite: Option<&'a Name>,
     /// Class name.
-    pub classname: Option<&'a str>,
-    /// Name.
-    pub name: &'a str,
+    classname: Option<&'a Name>,
+    /// Name (the id's when no run gave one).
+    name: Option<&'a Name>,
     /// Source file, when a report gave it.
-    pub file: Option<&'a str>,
+    file: Option<&'a Name>,
     /// Line, when a report gave it.
     pub line: Option<u32>,
-    /// Tags from either side.
-    pub tags: Vec<String>,
     /// Base counts.
     pub base: SideCounts,
     /// Head counts.
@@ -146,10 +148,54 @@ pub struct TestComparison<'a> {
     /// What the counts show.
     pub change: Change,
     /// Exact test on the failure counts, when a side has mixed results.
-    pub rate_test: Option<RateTest>,
+    rate_test: Option<Box<RateTest>>,
 }
 
 impl<'a> TestComparison<'a> {
+    /// Suite (head's when present, else base's).
+    pub fn suite(&self) -> Option<&'a str> {
+        self.suite.map(|n| &**n)
+    }
+
+    /// Class name.
+    pub fn classname(&self) -> Option<&'a str> {
+        self.classname.map(|n| &**n)
+    }
+
+    /// Name.
+    pub fn name(&self) -> &'a str {
+        self.name.map_or(self.id, |n| &**n)
+    }
+
+    /// Source file, when a report gave it.
+    pub fn file(&self) -> Option<&'a str> {
+        self.file.map(|n| &**n)
+    }
+
+    /// The runs' own copies of the suite, class name, name and file, to share rather than
+    /// copy (the name is `None` only when no run gave one).
+    pub fn shared_names(&self) -> [Option<&'a Name>; 4] {
+        [self.suite, self.classname, self.name, self.file]
+    }
+
+    /// Exact test on the failure counts, when a side has mixed results.
+    pub fn rate_test(&self) -> Option<RateTest> {
+        self.rate_test.as_deref().copied()
+    }
+
+    /// Tags from either side (head's first), each once.
+    pub fn tags(&self) -> Vec<String> {
+        let mut tags: Vec<String> = Vec::new();
+        for o in self.head_obs.iter().chain(self.base_obs) {
+            for tag in &o.result.tags {
+                if !tags.contains(tag) {
+                    tags.push(tag.clone());
+                }
+            }
+        }
+        tags
+    }
+
     /// Whether head has at least one failing run.
     pub fn head_fails(&self) -> bool {
         self.head.failures() > 0
@@ -224,31 +270,18 @@ pub fn compare_test<'a>(
             }
         }
     };
-    let pick = |f: &dyn Fn(&Observation<'a>) -> Option<&'a str>| {
+    let pick = |f: &dyn Fn(&Observation<'a>) -> Option<&'a Name>| {
         t.head.iter().chain(t.base.iter()).find_map(f)
     };
-    let suite = pick(&|o| o.result.suite.as_deref());
-    let classname = pick(&|o| o.result.classname.as_deref());
-    let file = pick(&|o| o.result.file.as_deref());
+    let suite = pick(&|o| o.result.suite.as_ref());
+    let classname = pick(&|o| o.result.classname.as_ref());
+    let file = pick(&|o| o.result.file.as_ref());
     let line = t
         .head
         .iter()
         .chain(t.base.iter())
         .find_map(|o| o.result.line);
-    let name = t
-        .head
-        .first()
-        .or(t.base.first())
-        .map(|o| o.result.name.as_ref())
-        .unwrap_or(t.id);
-    let mut tags: Vec<String> = Vec::new();
-    for o in t.head.iter().chain(t.base.iter()) {
-        for tag in &o.result.tags {
-            if !tags.contains(tag) {
-                tags.push(tag.clone());
-            }
-        }
-    }
+    let name = t.head.first().or(t.base.first()).map(|o| &o.result.name);
     TestComparison {
         id: t.id,
         suite,
@@ -256,18 +289,23 @@ pub fn compare_test<'a>(
         name,
         file,
         line,
-        tags,
         base,
         head,
         base_obs: t.base,
         head_obs: t.head,
         change,
-        rate_test,
+        rate_test: rate_test.map(Box::new),
     }
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_comparison_stays_small() {
+        // One per test of a comparison, held until the report is built.
+        assert!(std::mem::size_of::<TestComparison<'_>>() <= 176);
+    }
     use super::*;
 
     /// `describe` as it was written first, part by part, for checking.

@@ -48,10 +48,10 @@ pub fn find(comparisons: &[TestComparison<'_>]) -> Vec<Rename> {
     find_in(comparisons.len(), &|i| {
         let c = &comparisons[i];
         Entry {
-            suite: c.suite,
-            classname: c.classname,
-            name: c.name,
-            file: c.file,
+            suite: c.suite(),
+            classname: c.classname(),
+            name: c.name(),
+            file: c.file(),
             change: c.change,
         }
     })
