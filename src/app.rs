@@ -1183,8 +1183,7 @@ fn list(args: &ListArgs, store: &dyn Store, io: &mut Io<'_>) -> Result<ExitStatu
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut *io.stdout, &v)?;
-            writeln!(io.stdout)?;
+            crate::report::json::write_pretty(&mut *io.stdout, &v)?;
         }
         ListFormat::Table => {
             let mut t = Table::new();
@@ -1256,12 +1255,11 @@ fn show(args: &ShowArgs, id_map: &IdMap, store: &dyn Store, io: &mut Io<'_>) -> 
     match args.format {
         ShowFormat::Json => {
             if runs.len() == 1 {
-                serde_json::to_writer_pretty(&mut *io.stdout, &runs[0].snapshot)?;
+                crate::report::json::write_pretty(&mut *io.stdout, &runs[0].snapshot)?;
             } else {
                 let all: Vec<&Snapshot> = runs.iter().map(|r| &r.snapshot).collect();
-                serde_json::to_writer_pretty(&mut *io.stdout, &all)?;
+                crate::report::json::write_pretty(&mut *io.stdout, &all)?;
             }
-            writeln!(io.stdout)?;
         }
         ShowFormat::Summary => {
             for r in &runs {

@@ -94,8 +94,7 @@ pub(super) fn trend(args: &TrendArgs, store: &dyn Store, io: &mut Io<'_>) -> Res
         TrendFormat::Table => write!(io.stdout, "{}", render::terminal(&t, 20))?,
         TrendFormat::Markdown => write!(io.stdout, "{}", render::markdown(&t))?,
         TrendFormat::Json => {
-            serde_json::to_writer_pretty(&mut *io.stdout, &render::json(&t))?;
-            writeln!(io.stdout)?;
+            crate::report::json::write_pretty(&mut *io.stdout, &render::json(&t))?;
         }
     }
     if let Some(path) = &args.html {
@@ -127,8 +126,7 @@ pub(super) fn flaky(args: &FlakyArgs, store: &dyn Store, io: &mut Io<'_>) -> Res
                 "flaky": doc["flaky"],
                 "tests": doc["tests"],
             });
-            serde_json::to_writer_pretty(&mut *io.stdout, &v)?;
-            writeln!(io.stdout)?;
+            crate::report::json::write_pretty(&mut *io.stdout, &v)?;
         }
     }
     Ok(ExitStatus::Success)

@@ -7,6 +7,8 @@
 
 use std::io::{self, Write};
 
+use serde::Serialize;
+
 use super::{Render, RenderOptions, Report};
 
 /// The JSON renderer.
@@ -17,12 +19,33 @@ pub const INDENT_UP_TO: usize = 2_000;
 
 impl Render for Json {
     fn render(&self, r: &Report, _opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-        // `io::Error::from` gives back the write's own error: a closed pipe stays one.
         if r.items.len() <= INDENT_UP_TO {
-            serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
+            write_pretty(out, r)
         } else {
-            serde_json::to_writer(&mut *out, r).map_err(io::Error::from)?;
+            write_compact(out, r)
         }
-        writeln!(out)
     }
+}
+
+/// Writes `v` as indented JSON and a newline.
+pub fn write_pretty(out: &mut dyn Write, v: &impl Serialize) -> io::Result<()> {
+    let mut out = buffered(out);
+    // `io::Error::from` gives back the write's own error: a closed pipe stays one.
+    serde_json::to_writer_pretty(&mut out, v).map_err(io::Error::from)?;
+    writeln!(out)?;
+    out.flush()
+}
+
+/// Writes `v` as compact JSON and a newline.
+pub fn write_compact(out: &mut dyn Write, v: &impl Serialize) -> io::Result<()> {
+    let mut out = buffered(out);
+    serde_json::to_writer(&mut out, v).map_err(io::Error::from)?;
+    writeln!(out)?;
+    out.flush()
+}
+
+/// serde writes token by token: each write into a buffer of a known type is a copy, where
+/// through `dyn Write` it was a call (half the output time of a compare of a million tests).
+fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
+    io::BufWriter::with_capacity(1 << 16, out)
 }
