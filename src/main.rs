@@ -30,6 +30,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
+    regdiff::app::exit_after_run();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let stdout_is_terminal = stdout.is_terminal();
