@@ -181,7 +181,7 @@ mod tests {
                 duration_s: None,
                 file: None,
                 line: None,
-                tags: vec![],
+                tags: vec![].into(),
                 properties: Default::default(),
             });
         }

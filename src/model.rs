@@ -12,6 +12,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub mod pretty;
+pub mod rare;
+
+pub use rare::{Properties, Tags};
 
 /// The schema tag written into every snapshot file.
 pub const SNAPSHOT_SCHEMA: &str = "regdiff.snapshot/1";
@@ -422,10 +425,10 @@ pub struct TestResult {
     pub line: Option<u32>,
     /// Tags from the report (properties, markers) and from `regdiff.toml` patterns.
     #[serde(default)]
-    pub tags: Vec<String>,
+    pub tags: Tags,
     /// Test-level properties of the report, as given.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub properties: BTreeMap<String, String>,
+    pub properties: Properties,
 }
 
 impl TestResult {
@@ -855,8 +858,8 @@ mod tests {
             duration_s: None,
             file: None,
             line: None,
-            tags: vec![],
-            properties: BTreeMap::new(),
+            tags: vec![].into(),
+            properties: BTreeMap::new().into(),
         };
         assert!(t.passed_after_retry());
         t.attempts.remove(0);

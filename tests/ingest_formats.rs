@@ -234,7 +234,7 @@ fn go_test_json_matches_go_and_keeps_what_has_no_end_event() {
     );
     // The cached package's test is read, tagged and counted in a warning.
     assert_eq!(
-        by_id["example.com/calc/good::TestGreeting"].tags,
+        *by_id["example.com/calc/good::TestGreeting"].tags,
         ["cached"]
     );
     assert!(

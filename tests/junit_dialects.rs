@@ -247,14 +247,14 @@ fn properties_and_tags_keep_every_value() {
         .iter()
         .find(|t| &*t.id == "props.Suite::with_repeated_tag")
         .unwrap();
-    assert_eq!(t.tags, vec!["smoke", "db"]);
+    assert_eq!(*t.tags, vec!["smoke", "db"]);
     assert_eq!(t.properties["owner"], "team-a");
     let csv = snap
         .tests
         .iter()
         .find(|t| &*t.id == "props.Suite::with_tags_csv")
         .unwrap();
-    assert_eq!(csv.tags, vec!["slow", "network"]);
+    assert_eq!(*csv.tags, vec!["slow", "network"]);
     let text = snap
         .tests
         .iter()

@@ -187,7 +187,7 @@ impl<'a> TestComparison<'a> {
     pub fn tags(&self) -> Vec<String> {
         let mut tags: Vec<String> = Vec::new();
         for o in self.head_obs.iter().chain(self.base_obs) {
-            for tag in &o.result.tags {
+            for tag in o.result.tags.iter() {
                 if !tags.contains(tag) {
                     tags.push(tag.clone());
                 }

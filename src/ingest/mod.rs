@@ -774,8 +774,8 @@ impl RunBuilder {
             duration_s,
             file,
             line: case.line,
-            tags: case.tags,
-            properties: case.properties,
+            tags: case.tags.into(),
+            properties: case.properties.into(),
         });
         if let Some(s) = &mut self.stream {
             s.pushed(group.flatten().is_some());

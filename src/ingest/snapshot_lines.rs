@@ -915,8 +915,8 @@ pub fn feed(s: Snapshot, sink: &mut dyn Sink) {
             duration_s: t.duration_s,
             attempts: (!implied).then(|| t.attempts.into_vec()),
             line: t.line,
-            tags: t.tags,
-            properties: t.properties,
+            tags: t.tags.into_inner(),
+            properties: t.properties.into_inner(),
         });
     }
     for m in s.metrics {
@@ -971,8 +971,8 @@ impl Sink for Whole<'_> {
             duration_s,
             file,
             line,
-            tags,
-            properties,
+            tags: tags.into(),
+            properties: properties.into(),
         });
     }
 
@@ -1285,8 +1285,8 @@ mod tests {
                 duration_s: Some(0.25),
                 file: None,
                 line: None,
-                tags: vec![],
-                properties: BTreeMap::new(),
+                tags: vec![].into(),
+                properties: BTreeMap::new().into(),
             }
         };
         s.tests
@@ -1295,7 +1295,7 @@ mod tests {
         let mut bad = t("suite::a.B::bad", Some("a.B"), "bad", Status::Failed);
         bad.attempts.insert(0, Attempt::new(Status::Passed));
         bad.attempts[1].text_mut().message = Some("boom\nline 2 \u{1F600}".into());
-        bad.tags = vec!["critical".into()];
+        bad.tags = vec!["critical".into()].into();
         bad.line = Some(7);
         bad.properties.insert("k".into(), "v".into());
         s.tests.push(bad);

@@ -302,8 +302,8 @@ pub(crate) mod tests {
                         duration_s,
                         file: file.map(Into::into),
                         line,
-                        tags,
-                        properties,
+                        tags: tags.into(),
+                        properties: properties.into(),
                     }
                 },
             )
