@@ -394,47 +394,49 @@ pub fn inputs<'a>(
             }
         })
         .collect();
-    let mut scratch = Scratch::default();
     if mc.test_durations {
-        for c in comparisons {
-            if c.change != Change::Passing
-                || c.base.passed != c.base.runs
-                || c.head.passed != c.head.runs
-            {
-                continue;
-            }
-            let durations = |obs: &[crate::align::Observation<'a>]| -> Option<Vec<&'a f64>> {
-                obs.iter().map(|o| o.result.duration_s.as_ref()).collect()
-            };
-            let (Some(b), Some(h)) = (durations(c.base_obs), durations(c.head_obs)) else {
-                continue;
-            };
-            if b.iter().chain(&h).any(|d| **d < mc.duration_min_s) {
-                continue;
-            }
-            let id = format!("duration: {}", c.id);
-            let mut runs = |d: &[&'a f64]| -> Vec<RunStats<'a>> {
-                d.iter()
-                    .map(|&x| RunStats::single(x, &mut scratch))
-                    .collect()
-            };
-            let (rb, rh) = (runs(&b), runs(&h));
-            out.push(MetricInput {
-                threshold: threshold_of(&id).max(mc.duration_threshold),
-                id,
-                unit: "s".into(),
-                better: Better::Lower,
-                tags: Vec::new(),
-                group: "test duration (s)".into(),
-                base_samples: b.len() as u64,
-                head_samples: h.len() as u64,
-                base: rb,
-                head: rh,
-                deterministic: false,
-                problem: None,
-                head_unit: None,
+        // Each test's runs (two sides of up to hundreds of runs each) in parallel, kept in
+        // test order.
+        let durations = comparisons
+            .par_iter()
+            .map_init(Scratch::default, |scratch, c| {
+                if c.change != Change::Passing
+                    || c.base.passed != c.base.runs
+                    || c.head.passed != c.head.runs
+                {
+                    return None;
+                }
+                let durations = |obs: &[crate::align::Observation<'a>]| -> Option<Vec<&'a f64>> {
+                    obs.iter().map(|o| o.result.duration_s.as_ref()).collect()
+                };
+                let (Some(b), Some(h)) = (durations(c.base_obs), durations(c.head_obs)) else {
+                    return None;
+                };
+                if b.iter().chain(&h).any(|d| **d < mc.duration_min_s) {
+                    return None;
+                }
+                let id = format!("duration: {}", c.id);
+                let mut runs = |d: &[&'a f64]| -> Vec<RunStats<'a>> {
+                    d.iter().map(|&x| RunStats::single(x, scratch)).collect()
+                };
+                let (rb, rh) = (runs(&b), runs(&h));
+                Some(MetricInput {
+                    threshold: threshold_of(&id).max(mc.duration_threshold),
+                    id,
+                    unit: "s".into(),
+                    better: Better::Lower,
+                    tags: Vec::new(),
+                    group: "test duration (s)".into(),
+                    base_samples: b.len() as u64,
+                    head_samples: h.len() as u64,
+                    base: rb,
+                    head: rh,
+                    deterministic: false,
+                    problem: None,
+                    head_unit: None,
+                })
             });
-        }
+        out.par_extend(durations.flatten());
     }
     out
 }
