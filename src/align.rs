@@ -232,7 +232,10 @@ mod tests {
 
     /// The alignment as a plain map would make it: ids in first-seen order, each with the
     /// (side, run, position) of its results.
-    fn reference(sides: &[Vec<Vec<String>>; 2]) -> Vec<(String, Vec<(usize, usize, usize)>)> {
+    /// Each id with the (side, run, position) of its results.
+    type Placed = Vec<(String, Vec<(usize, usize, usize)>)>;
+
+    fn reference(sides: &[Vec<Vec<String>>; 2]) -> Placed {
         let mut order: Vec<String> = Vec::new();
         let mut seen: std::collections::HashMap<String, Vec<(usize, usize, usize)>> =
             Default::default();
@@ -288,7 +291,7 @@ mod tests {
             }
             let (b, h) = (runs(&snaps[0], &run_ids), runs(&snaps[1], &run_ids));
             let al = align_tests(&b, &h);
-            let got: Vec<(String, Vec<(usize, usize, usize)>)> = al
+            let got: Placed = al
                 .iter()
                 .map(|t| {
                     let mut at = Vec::new();
