@@ -210,7 +210,7 @@ pub(crate) mod tests {
         out
     }
 
-    fn text() -> impl Strategy<Value = String> {
+    pub(crate) fn text() -> impl Strategy<Value = String> {
         // Control characters, quotes, backslashes, non-ASCII, and plain names.
         prop_oneof![
             "[a-zA-Z0-9_.:\\[\\]-]{0,30}",
