@@ -153,9 +153,6 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
 
     let mut hits = vec![0usize; rules.rules.len()];
     let mut summary = Summary::default();
-    // Regressions first; within a verdict, first-seen order: items go straight into their
-    // verdict's bucket, so each is built and moved once.
-    let mut buckets: Vec<Vec<Item>> = (0..Verdict::ALL.len()).map(|_| Vec::new()).collect();
     // Probable renames: the removed test is shown within the added one.
     let renames = renames::find(&comparisons);
     let mut renamed_from: HashMap<usize, usize> = HashMap::new();
@@ -172,29 +169,17 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         .map(|(c, (v, _))| (c, v.verdict))
         .collect();
     // A rename notes evidence; it never changes the verdict.
-    reserve_buckets(
-        &mut buckets,
-        verdicts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !merged.contains(i))
-            .map(|(_, (_, v))| *v),
-    );
-    for (i, (c, (mut v, f))) in comparisons.iter().zip(judged).enumerate() {
+    for (i, (c, (v, f))) in comparisons.iter().zip(&mut judged).enumerate() {
         for &h in f.iter().flat_map(|f| &f.rule_hits) {
             hits[h] += 1;
         }
         if merged.contains(&i) {
             continue;
         }
-        let from = renamed_from.get(&i).map(|&r| &comparisons[r]);
-        if let Some(old) = from {
-            note_rename(&mut v, c, old);
+        if let Some(&r) = renamed_from.get(&i) {
+            note_rename(v, c, &comparisons[r]);
         }
         summary.add(v.verdict);
-        let mut item = test_item(c, v, &tagger);
-        item.renamed_from = from.map(|o| o.id.to_string());
-        buckets[rank(item.verdict)].push(Item::Test(item));
     }
     let (mut pass_rate, suites) = pass_rate::compute(&verdicts, alpha);
     pass_rate.renamed = renames.len();
@@ -277,8 +262,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
             crate::classify::classify_metric(f, shift, &env_diff, alpha)
         })
         .collect();
-    let metric_count = facts.len();
-    reserve_buckets(&mut buckets, metric_verdicts.iter().map(|v| v.verdict));
+    let mut metric_items: Vec<Item> = Vec::with_capacity(facts.len());
     for (f, v) in facts.into_iter().zip(metric_verdicts) {
         summary.add(v.verdict);
         let control = is_control(&f.input);
@@ -306,7 +290,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         if control && !tags.iter().any(|t| t == "control") {
             tags.push("control".into());
         }
-        buckets[rank(v.verdict)].push(Item::Metric(Box::new(crate::report::MetricItem {
+        metric_items.push(Item::Metric(Box::new(crate::report::MetricItem {
             id: input.id,
             unit: input.unit,
             better: input.better,
@@ -332,10 +316,40 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         })));
     }
 
-    let mut items: Vec<Item> = Vec::with_capacity(comparisons.len() + metric_count);
-    for b in buckets {
-        items.extend(b);
+    // Regressions first; within a verdict, tests in first-seen order, then metrics. Each
+    // item is built straight into its place: built into one list per verdict, and the lists
+    // then joined, the largest list and the joined one were held at once (twice 330 MB at a
+    // million tests).
+    let tests_kept = comparisons.len() - merged.len();
+    let mut items: Vec<Item> = Vec::with_capacity(tests_kept + metric_items.len());
+    // Stable: each verdict's metrics keep their order.
+    metric_items.sort_by_key(|i| rank(i.verdict()));
+    let mut metric_items = metric_items.into_iter().peekable();
+    for r in 0..Verdict::ALL.len() {
+        for (i, (c, (v, _))) in comparisons.iter().zip(&mut judged).enumerate() {
+            if rank(v.verdict) != r || merged.contains(&i) {
+                continue;
+            }
+            let v = std::mem::replace(
+                v,
+                crate::classify::TestVerdict {
+                    verdict: v.verdict,
+                    change: v.change,
+                    evidence: Vec::new(),
+                    suspect_environment: false,
+                },
+            );
+            let mut item = test_item(c, v, &tagger);
+            item.renamed_from = renamed_from
+                .get(&i)
+                .map(|&old| comparisons[old].id.to_string());
+            items.push(Item::Test(item));
+        }
+        while let Some(m) = metric_items.next_if(|m| rank(m.verdict()) == r) {
+            items.push(m);
+        }
     }
+    drop(judged);
 
     let mut report = Report {
         schema: REPORT_SCHEMA,
@@ -393,19 +407,6 @@ fn note_rename(
 /// Report order: regressions first, unchanged last.
 fn rank(v: Verdict) -> usize {
     Verdict::ALL.iter().position(|x| *x == v).unwrap_or(0)
-}
-
-/// Gives each verdict's bucket room for the items of these verdicts, no more: an item is
-/// 312 bytes, and a bucket grown by doubling to a million of them holds up to twice that
-/// while it copies.
-fn reserve_buckets(buckets: &mut [Vec<Item>], verdicts: impl Iterator<Item = Verdict>) {
-    let mut per_bucket = vec![0usize; buckets.len()];
-    for v in verdicts {
-        per_bucket[rank(v)] += 1;
-    }
-    for (b, n) in buckets.iter_mut().zip(per_bucket) {
-        b.reserve_exact(n);
-    }
 }
 
 fn side_info(runs: &[Run<'_>], comps: &[TestComparison<'_>], base: bool) -> SideInfo {
