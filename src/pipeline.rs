@@ -336,6 +336,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
                     verdict: v.verdict,
                     change: v.change,
                     evidence: Vec::new(),
+                    counts: false,
                     suspect_environment: false,
                 },
             );
@@ -554,6 +555,7 @@ fn test_item(c: &TestComparison<'_>, v: crate::classify::TestVerdict, tagger: &T
         name: name.map_or_else(|| c.id.into(), Name::clone),
         verdict: v.verdict,
         change: v.change,
+        counts_evidence: v.counts,
         evidence,
         base: c.base,
         head: c.head,

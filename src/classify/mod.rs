@@ -35,8 +35,12 @@ pub struct TestVerdict {
     pub verdict: Verdict,
     /// What happened (may differ from the comparison's: a known failure becomes still_failing).
     pub change: Change,
-    /// Evidence, most decisive first.
+    /// Evidence, most decisive first, after the counts sentence when `counts` says so.
     pub evidence: Vec<Evidence>,
+    /// Whether the evidence starts with the counts of both sides (`counts`: "base: …; head:
+    /// …"). Every test but an unchanged pass has it; it is written from the item's counts
+    /// when the report is (a million of them held as text were 150 MB).
+    pub counts: bool,
     /// A regression in a head run that had a run-wide environment fault, with no cause of its
     /// own (see [`run_fault`]): still a regression, which a gate policy may treat as
     /// inconclusive.
@@ -51,14 +55,11 @@ pub fn classify_test(c: &TestComparison<'_>, f: &Findings) -> TestVerdict {
             verdict: Verdict::Unchanged,
             change: Change::Passing,
             evidence: Vec::new(),
+            counts: false,
             suspect_environment: false,
         };
     }
-    let counts = Evidence::new(
-        "counts",
-        format!("base: {}; head: {}", c.base.describe(), c.head.describe()),
-    );
-    let mut evidence = vec![counts];
+    let mut evidence = Vec::new();
     let (verdict, change) = match c.change {
         Change::Passing => (Verdict::Unchanged, Change::Passing),
         Change::StillSkipped => (Verdict::Unchanged, Change::StillSkipped),
@@ -188,6 +189,7 @@ pub fn classify_test(c: &TestComparison<'_>, f: &Findings) -> TestVerdict {
         verdict,
         change,
         evidence,
+        counts: true,
         suspect_environment: false,
     }
 }

@@ -74,13 +74,20 @@ impl SideCounts {
 
     /// `failed k of n runs`-style summary.
     pub fn describe(&self) -> String {
+        // Every added or removed test of a comparison carries this sentence (a million of
+        // them in a large one).
+        let mut s = String::with_capacity(48);
+        self.describe_to(&mut s);
+        s
+    }
+
+    /// [`SideCounts::describe`] appended to `s`.
+    pub fn describe_to(&self, s: &mut String) {
         use std::fmt::Write;
         if self.runs == 0 {
-            return format!("absent from {} run(s)", self.absent);
+            let _ = write!(s, "absent from {} run(s)", self.absent);
+            return;
         }
-        // One string written in place: every added or removed test of a comparison carries
-        // this sentence (a million of them in a large one).
-        let mut s = String::with_capacity(48);
         let mut first = true;
         for (n, what) in [
             (self.passed, "passed"),
@@ -103,7 +110,6 @@ impl SideCounts {
         if self.passed_after_retry > 0 {
             let _ = write!(s, ", {} passed only after a retry", self.passed_after_retry);
         }
-        s
     }
 }
 

@@ -269,7 +269,10 @@ impl Serialize for StatItem {
 }
 
 /// A test with its verdict.
-#[derive(Debug, Clone, Serialize)]
+///
+/// Serialised with the fields in this order; `counts_evidence` is not a field of its own but
+/// the first entry of `evidence`, written from `base` and `head` (see [`TestItem::counts`]).
+#[derive(Debug, Clone)]
 pub struct TestItem {
     /// Test id (shared with the run it was read from, as are the names below).
     pub id: Name,
@@ -283,7 +286,9 @@ pub struct TestItem {
     pub verdict: Verdict,
     /// What happened.
     pub change: Change,
-    /// Evidence, most decisive first.
+    /// Whether the evidence starts with the counts sentence ([`TestItem::counts`]).
+    pub counts_evidence: bool,
+    /// Evidence, most decisive first (after the counts sentence).
     pub evidence: Vec<Evidence>,
     /// Base counts.
     pub base: SideCounts,
@@ -296,22 +301,86 @@ pub struct TestItem {
     /// Line, when known.
     pub line: Option<u32>,
     /// Failure message of the last failing head run (first lines).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Failure message of the last failing base run, when it differs from head's.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub base_message: Option<String>,
     /// Word diff base → head of the failure messages, when they differ.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_diff: Option<Vec<DiffSpan>>,
     /// The base test this one was probably renamed from (`change: renamed`, or a failing
     /// renamed test).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     /// A regression in a head run with a run-wide environment fault and no cause of its own
     /// (present only when true).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub suspect_environment: bool,
+}
+
+impl TestItem {
+    /// The counts sentence that opens the evidence of every test but an unchanged pass:
+    /// `base: 1 passed of 1 run(s); head: 1 failed of 1 run(s)`.
+    pub fn counts(&self) -> Option<Evidence> {
+        self.counts_evidence.then(|| {
+            Evidence::new(
+                "counts",
+                format!(
+                    "base: {}; head: {}",
+                    self.base.describe(),
+                    self.head.describe()
+                ),
+            )
+        })
+    }
+}
+
+impl Serialize for TestItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeSeq, SerializeStruct};
+        /// The evidence with its counts sentence first.
+        struct All<'a>(&'a TestItem);
+        impl Serialize for All<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let counts = self.0.counts();
+                let mut seq =
+                    s.serialize_seq(Some(counts.is_some() as usize + self.0.evidence.len()))?;
+                for e in counts.iter().chain(&self.0.evidence) {
+                    seq.serialize_element(e)?;
+                }
+                seq.end()
+            }
+        }
+        fn optional<S: SerializeStruct, T: Serialize>(
+            st: &mut S,
+            key: &'static str,
+            v: &Option<T>,
+        ) -> Result<(), S::Error> {
+            match v {
+                Some(v) => st.serialize_field(key, v),
+                None => st.skip_field(key),
+            }
+        }
+        let mut st = s.serialize_struct("TestItem", 18)?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("suite", &self.suite)?;
+        st.serialize_field("classname", &self.classname)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("verdict", &self.verdict)?;
+        st.serialize_field("change", &self.change)?;
+        st.serialize_field("evidence", &All(self))?;
+        st.serialize_field("base", &self.base)?;
+        st.serialize_field("head", &self.head)?;
+        st.serialize_field("tags", &self.tags)?;
+        st.serialize_field("file", &self.file)?;
+        st.serialize_field("line", &self.line)?;
+        optional(&mut st, "message", &self.message)?;
+        optional(&mut st, "base_message", &self.base_message)?;
+        optional(&mut st, "message_diff", &self.message_diff)?;
+        optional(&mut st, "renamed_from", &self.renamed_from)?;
+        if self.suspect_environment {
+            st.serialize_field("suspect_environment", &true)?;
+        } else {
+            st.skip_field("suspect_environment")?;
+        }
+        st.end()
+    }
 }
 
 /// Hits of one signature rule.
