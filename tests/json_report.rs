@@ -5,9 +5,18 @@
 
 use std::path::Path;
 
+#[path = "../benches/support/mod.rs"]
+mod support;
+
 use regdiff::align::Run;
 use regdiff::ingest::{ReadOptions, read_path};
 use regdiff::model::Snapshot;
+
+fn read_text(dir: &Path, name: &str, text: &str) -> Vec<Snapshot> {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    runs(&p)
+}
 
 fn runs(dir: &Path) -> Vec<Snapshot> {
     read_path(dir, ReadOptions::default()).unwrap_or_else(|e| panic!("{e}"))
@@ -52,9 +61,39 @@ fn a_compact_report_is_serdes() {
         pairs.extend(found);
     }
     assert!(pairs.len() >= 10, "{pairs:?}");
+    let mut sides: Vec<(String, Vec<Snapshot>, Vec<Snapshot>)> = pairs
+        .iter()
+        .map(|p| {
+            (
+                p.display().to_string(),
+                runs(&p.join("base")),
+                runs(&p.join("head")),
+            )
+        })
+        .collect();
+    // Generated: test durations judged against their group's spread, Go benchmarks with
+    // samples, and two runs a side.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let (j1, j2) = (
+        support::junit_report(3_000, 1),
+        support::junit_report(3_000, 2),
+    );
+    sides.push((
+        "junit".into(),
+        read_text(d, "j1.xml", &j1),
+        read_text(d, "j2.xml", &j2),
+    ));
+    let mut two = read_text(d, "j1b.xml", &j1);
+    two.extend(read_text(d, "j2b.xml", &j2));
+    sides.push(("junit, two runs a side".into(), two.clone(), two));
+    sides.push((
+        "go".into(),
+        read_text(d, "base.txt", &support::go_bench_text(300, 10, false, 7)),
+        read_text(d, "head.txt", &support::go_bench_text(300, 10, true, 7)),
+    ));
     let mut kinds = std::collections::BTreeSet::new();
-    for pair in &pairs {
-        let (base, head) = (runs(&pair.join("base")), runs(&pair.join("head")));
+    for (pair, base, head) in &sides {
         // Each way round: a fix is a break read backwards.
         for (b, h) in [(&base, &head), (&head, &base)] {
             let r = report(b, h);
@@ -64,12 +103,14 @@ fn a_compact_report_is_serdes() {
             theirs.push(b'\n');
             assert!(
                 mine == theirs,
-                "{}: the hand-written report differs from serde's",
-                pair.display()
+                "{pair}: the hand-written report differs from serde's"
             );
             let v: serde_json::Value = serde_json::from_slice(&mine).unwrap();
             for item in v["items"].as_array().unwrap() {
                 kinds.insert(format!("{} {}", item["kind"], item["change"]));
+                if item["kind"] == "metric" {
+                    kinds.insert(format!("noise {}", item["noise"]["source"]));
+                }
                 for key in ["message", "base_message", "message_diff", "renamed_from"] {
                     if !item[key].is_null() {
                         kinds.insert(key.to_string());
@@ -85,6 +126,9 @@ fn a_compact_report_is_serdes() {
         "\"test\" \"added\"",
         "\"test\" \"removed\"",
         "\"metric\" \"slower\"",
+        "\"metric\" \"faster\"",
+        "noise \"spread\"",
+        "noise \"runs\"",
         "message",
         "base_message",
     ] {
