@@ -341,9 +341,9 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
                 },
             );
             let mut item = test_item(c, v, &tagger);
-            item.renamed_from = renamed_from
-                .get(&i)
-                .map(|&old| comparisons[old].id.to_string());
+            if let Some(&old) = renamed_from.get(&i) {
+                item.detail_mut().renamed_from = Some(comparisons[old].id.to_string());
+            }
             items.push(Item::Test(item));
         }
         while let Some(m) = metric_items.next_if(|m| rank(m.verdict()) == r) {
@@ -559,13 +559,17 @@ fn test_item(c: &TestComparison<'_>, v: crate::classify::TestVerdict, tagger: &T
         evidence,
         base: c.base,
         head: c.head,
-        tags: tagger.tags(c),
+        tags: tagger.tags(c).into(),
         file: file.cloned(),
         line: c.line,
         message,
-        base_message,
-        message_diff,
-        renamed_from: None,
+        detail: (base_message.is_some() || message_diff.is_some()).then(|| {
+            Box::new(crate::report::TestItemDetail {
+                base_message,
+                message_diff,
+                renamed_from: None,
+            })
+        }),
         suspect_environment: v.suspect_environment,
     }
 }

@@ -180,11 +180,11 @@ fn write_test_item(out: &mut Vec<u8>, t: &super::TestItem, scratch: &mut String)
         out.extend_from_slice(b",\"message\":");
         string(out, m);
     }
-    if let Some(m) = &t.base_message {
+    if let Some(m) = t.base_message() {
         out.extend_from_slice(b",\"base_message\":");
         string(out, m);
     }
-    if let Some(spans) = &t.message_diff {
+    if let Some(spans) = t.message_diff() {
         out.extend_from_slice(b",\"message_diff\":[");
         for (i, s) in spans.iter().enumerate() {
             if i > 0 {
@@ -199,7 +199,7 @@ fn write_test_item(out: &mut Vec<u8>, t: &super::TestItem, scratch: &mut String)
         }
         out.push(b']');
     }
-    if let Some(from) = &t.renamed_from {
+    if let Some(from) = t.renamed_from() {
         out.extend_from_slice(b",\"renamed_from\":");
         string(out, from);
     }
@@ -428,13 +428,20 @@ mod tests {
                 evidence,
                 base,
                 head,
-                tags,
+                tags: tags.into(),
                 file: file.map(Into::into),
                 line,
                 message,
-                base_message,
-                message_diff,
-                renamed_from,
+                detail: (base_message.is_some()
+                    || message_diff.is_some()
+                    || renamed_from.is_some())
+                .then(|| {
+                    Box::new(crate::report::TestItemDetail {
+                        base_message,
+                        message_diff,
+                        renamed_from,
+                    })
+                }),
                 suspect_environment: suspect,
             },
         )
@@ -460,11 +467,11 @@ mod tests {
         #[serde(skip_serializing_if = "Option::is_none")]
         message: &'a Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        base_message: &'a Option<String>,
+        base_message: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        message_diff: &'a Option<Vec<DiffSpan>>,
+        message_diff: Option<&'a [DiffSpan]>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        renamed_from: &'a Option<String>,
+        renamed_from: Option<&'a str>,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         suspect_environment: bool,
     }
@@ -492,9 +499,9 @@ mod tests {
             file: t.file.as_deref(),
             line: t.line,
             message: &t.message,
-            base_message: &t.base_message,
-            message_diff: &t.message_diff,
-            renamed_from: &t.renamed_from,
+            base_message: t.base_message(),
+            message_diff: t.message_diff(),
+            renamed_from: t.renamed_from(),
             suspect_environment: t.suspect_environment,
         })
         .unwrap()

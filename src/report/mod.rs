@@ -295,13 +295,24 @@ pub struct TestItem {
     /// Head counts.
     pub head: SideCounts,
     /// Tags.
-    pub tags: Vec<String>,
+    pub tags: crate::model::Tags,
     /// Source file, when known.
     pub file: Option<Name>,
     /// Line, when known.
     pub line: Option<u32>,
     /// Failure message of the last failing head run (first lines).
     pub message: Option<String>,
+    /// What few items have (see [`TestItemDetail`]), when there is any.
+    pub detail: Option<Box<TestItemDetail>>,
+    /// A regression in a head run with a run-wide environment fault and no cause of its own
+    /// (present only when true).
+    pub suspect_environment: bool,
+}
+
+/// What few test items have, behind one pointer: a report of a million unchanged and added
+/// tests holds none (72 bytes an item inline).
+#[derive(Debug, Clone, Default)]
+pub struct TestItemDetail {
     /// Failure message of the last failing base run, when it differs from head's.
     pub base_message: Option<String>,
     /// Word diff base → head of the failure messages, when they differ.
@@ -309,12 +320,29 @@ pub struct TestItem {
     /// The base test this one was probably renamed from (`change: renamed`, or a failing
     /// renamed test).
     pub renamed_from: Option<String>,
-    /// A regression in a head run with a run-wide environment fault and no cause of its own
-    /// (present only when true).
-    pub suspect_environment: bool,
 }
 
 impl TestItem {
+    /// Failure message of the last failing base run, when it differs from head's.
+    pub fn base_message(&self) -> Option<&str> {
+        self.detail.as_ref()?.base_message.as_deref()
+    }
+
+    /// Word diff base → head of the failure messages, when they differ.
+    pub fn message_diff(&self) -> Option<&[DiffSpan]> {
+        self.detail.as_ref()?.message_diff.as_deref()
+    }
+
+    /// The base test this one was probably renamed from.
+    pub fn renamed_from(&self) -> Option<&str> {
+        self.detail.as_ref()?.renamed_from.as_deref()
+    }
+
+    /// The detail, to set it (made empty when there was none).
+    pub fn detail_mut(&mut self) -> &mut TestItemDetail {
+        self.detail.get_or_insert_with(Default::default)
+    }
+
     /// The counts sentence that opens the evidence of every test but an unchanged pass:
     /// `base: 1 passed of 1 run(s); head: 1 failed of 1 run(s)`.
     pub fn counts(&self) -> Option<Evidence> {
@@ -371,9 +399,9 @@ impl Serialize for TestItem {
         st.serialize_field("file", &self.file)?;
         st.serialize_field("line", &self.line)?;
         optional(&mut st, "message", &self.message)?;
-        optional(&mut st, "base_message", &self.base_message)?;
-        optional(&mut st, "message_diff", &self.message_diff)?;
-        optional(&mut st, "renamed_from", &self.renamed_from)?;
+        optional(&mut st, "base_message", &self.base_message())?;
+        optional(&mut st, "message_diff", &self.message_diff())?;
+        optional(&mut st, "renamed_from", &self.renamed_from())?;
         if self.suspect_environment {
             st.serialize_field("suspect_environment", &true)?;
         } else {
@@ -481,7 +509,7 @@ pub fn coverage_lists(r: &Report) -> Vec<(&'static str, Vec<String>)> {
         .iter()
         .filter_map(Item::as_test)
         .filter(|t| t.verdict == Verdict::Unchanged && t.change == Change::Renamed)
-        .map(|t| format!("{} → {}", t.renamed_from.as_deref().unwrap_or("?"), t.id))
+        .map(|t| format!("{} → {}", t.renamed_from().unwrap_or("?"), t.id))
         .collect();
     if !renamed.is_empty() {
         lists.push(("Renamed tests (probably)", renamed));

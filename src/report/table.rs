@@ -77,11 +77,11 @@ pub fn evidence_lines(t: &TestItem) -> Vec<String> {
             _ => e.detail.clone(),
         })
         .collect();
-    if let Some(d) = &t.message_diff {
+    if let Some(d) = t.message_diff() {
         lines.push(format!("message (base → head): {}", diff::inline(d)));
     } else if let Some(m) = &t.message {
         lines.push(format!("message: {}", m.lines().next().unwrap_or("")));
-    } else if let Some(m) = &t.base_message {
+    } else if let Some(m) = t.base_message() {
         lines.push(format!("base failure: {}", m.lines().next().unwrap_or("")));
     }
     lines
