@@ -187,8 +187,8 @@ pub struct MetricItem {
     /// and the threshold was raised to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold_configured: Option<f64>,
-    /// How p and the interval were obtained.
-    pub method: String,
+    /// How p and the interval were obtained (shared by the metrics of a group).
+    pub method: std::sync::Arc<str>,
     /// The noise model used.
     pub noise: crate::compare::metrics::NoiseModel,
     /// What each location statistic did (median, envelope, CPU time), median first.
@@ -695,7 +695,7 @@ pub fn metric_reason(m: &MetricItem) -> String {
     .iter()
     .find_map(|r| pick(r))
     .map(|e| e.detail.clone())
-    .unwrap_or_else(|| m.method.clone());
+    .unwrap_or_else(|| m.method.to_string());
     if let Some(s) = pick("statistics") {
         out.push_str("; ");
         out.push_str(&s.detail);

@@ -253,7 +253,7 @@ pub struct MetricFacts<'a> {
     /// Benjamini–Hochberg adjusted `p` across the metrics of the group.
     pub q: Option<f64>,
     /// How the noise was modelled, in words.
-    pub method: String,
+    pub method: std::sync::Arc<str>,
     /// Noise model.
     pub noise: NoiseModel,
     /// Runs per side a rank test would need to reach significance among this many metrics.
@@ -403,7 +403,7 @@ fn basic<'a>(input: MetricInput<'a>, history: &MetricHistory) -> MetricFacts<'a>
         ci_level: None,
         p: None,
         q: None,
-        method: String::new(),
+        method: "".into(),
         noise: NoiseModel::None,
         runs_needed: 0,
         threshold_raised: None,
@@ -560,7 +560,7 @@ fn runs_change(vb: &[f64], vh: &[f64]) -> (f64, f64, f64, Option<f64>, Option<f6
 pub(super) fn finish_group(facts: &mut [MetricFacts<'_>], idx: &[usize], alpha: f64) {
     let needed = runs_needed(alpha / idx.len().max(1) as f64);
     let mut quantile_cache: Option<(f64, f64)> = None;
-    let mut spread_method: Option<(usize, String)> = None;
+    let mut spread_method: Option<(usize, std::sync::Arc<str>)> = None;
     for &i in idx {
         let f = &mut facts[i];
         f.runs_needed = needed;
@@ -591,11 +591,11 @@ pub(super) fn finish_group(facts: &mut [MetricFacts<'_>], idx: &[usize], alpha: 
         f.method = match (&f.noise, &spread_method) {
             (NoiseModel::Spread { metrics }, Some((m, text))) if m == metrics => text.clone(),
             (NoiseModel::Spread { metrics }, _) => {
-                let text = describe(f);
+                let text: std::sync::Arc<str> = describe(f).into();
                 spread_method = Some((*metrics, text.clone()));
                 text
             }
-            _ => describe(f),
+            _ => describe(f).into(),
         };
     }
     let tested: Vec<usize> = idx
