@@ -75,17 +75,18 @@ fn a_compact_report_is_serdes() {
     // samples, and two runs a side.
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
+    // Large enough for the writer's windows of items (16,384) to come more than once.
     let (j1, j2) = (
-        support::junit_report(3_000, 1),
-        support::junit_report(3_000, 2),
+        support::junit_report(20_000, 1),
+        support::junit_report(20_000, 2),
     );
     sides.push((
         "junit".into(),
         read_text(d, "j1.xml", &j1),
         read_text(d, "j2.xml", &j2),
     ));
-    let mut two = read_text(d, "j1b.xml", &j1);
-    two.extend(read_text(d, "j2b.xml", &j2));
+    let mut two = read_text(d, "j1b.xml", &support::junit_report(3_000, 1));
+    two.extend(read_text(d, "j2b.xml", &support::junit_report(3_000, 2)));
     sides.push(("junit, two runs a side".into(), two.clone(), two));
     sides.push((
         "go".into(),
@@ -93,6 +94,7 @@ fn a_compact_report_is_serdes() {
         read_text(d, "head.txt", &support::go_bench_text(300, 10, true, 7)),
     ));
     let mut kinds = std::collections::BTreeSet::new();
+    let mut windows = 0;
     for (pair, base, head) in &sides {
         // Each way round: a fix is a break read backwards.
         for (b, h) in [(&base, &head), (&head, &base)] {
@@ -106,6 +108,7 @@ fn a_compact_report_is_serdes() {
                 "{pair}: the hand-written report differs from serde's"
             );
             let v: serde_json::Value = serde_json::from_slice(&mine).unwrap();
+            windows = windows.max(v["items"].as_array().unwrap().len() / 16_384);
             for item in v["items"].as_array().unwrap() {
                 kinds.insert(format!("{} {}", item["kind"], item["change"]));
                 if item["kind"] == "metric" {
@@ -119,6 +122,7 @@ fn a_compact_report_is_serdes() {
             }
         }
     }
+    assert!(windows >= 2, "no report spans three windows of items");
     // The comparisons hold what the writer must get right.
     for want in [
         "\"test\" \"broke\"",

@@ -89,18 +89,34 @@ pub fn write_report_compact(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     // `{…}` without its closing brace: the items follow.
     buf.pop();
     buf.extend_from_slice(b",\"items\":[");
-    let mut scratch = String::new();
-    for (i, item) in r.items.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        match item {
-            super::Item::Test(t) => write_test_item(&mut buf, t, &mut scratch),
-            super::Item::Metric(m) => write_metric_item(&mut buf, m),
-        }
-        if buf.len() >= 1 << 16 {
-            out.write_all(&buf)?;
-            buf.clear();
+    out.write_all(&buf)?;
+    buf.clear();
+    // Chunks of items written on every core, a window of them at a time, then in order:
+    // the window bounds the memory (a few MB), the order is the report's.
+    use rayon::prelude::*;
+    const CHUNK: usize = 1024;
+    const WINDOW: usize = 16 * CHUNK;
+    for (w, window) in r.items.chunks(WINDOW).enumerate() {
+        let parts: Vec<Vec<u8>> = window
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let mut part = Vec::with_capacity(chunk.len() * 256);
+                let mut scratch = String::new();
+                for (i, item) in chunk.iter().enumerate() {
+                    if w * WINDOW + k * CHUNK + i > 0 {
+                        part.push(b',');
+                    }
+                    match item {
+                        super::Item::Test(t) => write_test_item(&mut part, t, &mut scratch),
+                        super::Item::Metric(m) => write_metric_item(&mut part, m),
+                    }
+                }
+                part
+            })
+            .collect();
+        for part in parts {
+            out.write_all(&part)?;
         }
     }
     buf.push(b']');
