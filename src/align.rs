@@ -189,7 +189,7 @@ mod tests {
                 duration_s: None,
                 file: None,
                 line: None,
-                tags: vec![].into(),
+                tags: Default::default(),
                 properties: Default::default(),
             });
         }
@@ -230,11 +230,11 @@ mod tests {
         assert_eq!(&*c.head[0].result.id, "c");
     }
 
-    /// The alignment as a plain map would make it: ids in first-seen order, each with the
-    /// (side, run, position) of its results.
     /// Each id with the (side, run, position) of its results.
     type Placed = Vec<(String, Vec<(usize, usize, usize)>)>;
 
+    /// The alignment as a plain map would make it: ids in first-seen order, each with the
+    /// (side, run, position) of its results.
     fn reference(sides: &[Vec<Vec<String>>; 2]) -> Placed {
         let mut order: Vec<String> = Vec::new();
         let mut seen: std::collections::HashMap<String, Vec<(usize, usize, usize)>> =

@@ -858,8 +858,8 @@ mod tests {
             duration_s: None,
             file: None,
             line: None,
-            tags: vec![].into(),
-            properties: BTreeMap::new().into(),
+            tags: Default::default(),
+            properties: Default::default(),
         };
         assert!(t.passed_after_retry());
         t.attempts.remove(0);

@@ -325,10 +325,14 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
     // Stable: each verdict's metrics keep their order.
     metric_items.sort_by_key(|i| rank(i.verdict()));
     let mut metric_items = metric_items.into_iter().peekable();
-    for r in 0..Verdict::ALL.len() {
-        let of_rank: Vec<usize> = (0..comparisons.len())
-            .filter(|&i| rank(judged[i].0.verdict) == r && !merged.contains(&i))
-            .collect();
+    // Each verdict's tests, in first-seen order (one pass over the verdicts).
+    let mut of_rank: Vec<Vec<usize>> = vec![Vec::new(); Verdict::ALL.len()];
+    for (i, (v, _)) in judged.iter().enumerate() {
+        if !merged.contains(&i) {
+            of_rank[rank(v.verdict)].push(i);
+        }
+    }
+    for (r, of_rank) in of_rank.iter().enumerate() {
         // Built on every core, straight into the list (an indexed iterator writes in place).
         // The verdict is copied: its evidence is empty for nearly every test (the counts
         // sentence is written with the report).

@@ -822,6 +822,7 @@ pub fn env_differences(base: &[Run<'_>], head: &[Run<'_>]) -> Vec<EnvDifference>
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// Findings with any one thing found are kept; only nothing at all is dropped.
     #[test]
@@ -853,7 +854,6 @@ mod tests {
             assert_eq!(format!("{kept:?}"), format!("{f:?}"));
         }
     }
-    use super::*;
 
     #[test]
     fn changed_python_and_rust_files_map_to_class_names() {

@@ -306,13 +306,13 @@ pub fn compare_test<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_comparison_stays_small() {
         // One per test of a comparison, held until the report is built.
         assert!(std::mem::size_of::<TestComparison<'_>>() <= 176);
     }
-    use super::*;
 
     /// `describe` as it was written first, part by part, for checking.
     fn describe_reference(c: &SideCounts) -> String {

@@ -238,11 +238,7 @@ fn char_ratio(a: &str, b: &str) -> f32 {
 /// one bit per character of `a`, one pass over `b`, 64 characters of `a` a machine word.
 fn lcs_len(a: &str, b: &str) -> usize {
     if a.is_ascii() && a.len() <= 64 && b.is_ascii() {
-        let mut masks = [0u64; 128];
-        for (i, &c) in a.as_bytes().iter().enumerate() {
-            masks[usize::from(c)] |= 1 << i;
-        }
-        return lcs_ascii(&masks, a.len(), b);
+        return lcs_ascii(&ascii_masks(a), a.len(), b);
     }
     let pattern: Vec<char> = a.chars().collect();
     let words = pattern.len().div_ceil(64).max(1);
@@ -303,11 +299,7 @@ impl<'a> Stem<'a> {
     fn pattern(s: &'a str) -> Self {
         let mut stem = Stem::text(s);
         if stem.ascii && s.len() <= 64 {
-            let mut masks = Box::new([0u64; 128]);
-            for (i, &c) in s.as_bytes().iter().enumerate() {
-                masks[usize::from(c)] |= 1 << i;
-            }
-            stem.masks = Some(masks);
+            stem.masks = Some(Box::new(ascii_masks(s)));
         }
         stem
     }
@@ -373,6 +365,16 @@ impl<'a> Stem<'a> {
         }
         extends.then_some(ratio)
     }
+}
+
+/// For each ASCII character, the positions in `a` (at most 64 characters) where it stands,
+/// as bits: the pattern side of [`lcs_ascii`].
+fn ascii_masks(a: &str) -> [u64; 128] {
+    let mut masks = [0u64; 128];
+    for (i, &c) in a.as_bytes().iter().enumerate() {
+        masks[usize::from(c)] |= 1 << i;
+    }
+    masks
 }
 
 /// [`lcs_len`] of an ASCII pattern of `len` ≤ 64 bytes, given its match masks, and the

@@ -198,8 +198,8 @@ mod tests {
             duration_s: None,
             file: None,
             line: None,
-            tags: Vec::new().into(),
-            properties: BTreeMap::new().into(),
+            tags: Default::default(),
+            properties: Default::default(),
         }
     }
 

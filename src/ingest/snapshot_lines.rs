@@ -407,7 +407,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct RowIn<'a> {
     #[serde(borrow)]
     t: Option<Text<'a>>,
@@ -438,17 +438,7 @@ impl<'a> RowIn<'a> {
             x,
             s: Some(Text(Cow::Borrowed(s))),
             d,
-            id: None,
-            a: None,
-            l: None,
-            g: None,
-            p: None,
-            c: None,
-            m: None,
-            w: None,
-            src: None,
-            prop: None,
-            end: None,
+            ..RowIn::default()
         }
     }
 }
@@ -510,10 +500,10 @@ fn plain_context_row(line: &[u8]) -> Option<RowIn<'_>> {
     if rest != b"]}" {
         return None;
     }
-    let mut row = RowIn::plain("", None, "", None);
-    (row.t, row.s) = (None, None);
-    row.c = Some(names);
-    Some(row)
+    Some(RowIn {
+        c: Some(names),
+        ..RowIn::default()
+    })
 }
 
 /// A JSON string at the start of `rest` with no escape and no control character (which

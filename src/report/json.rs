@@ -164,20 +164,12 @@ fn write_test_item(out: &mut Vec<u8>, t: &super::TestItem, scratch: &mut String)
     if t.counts_evidence {
         // `TestItem::counts`, written without making the evidence.
         scratch.clear();
-        scratch.push_str("base: ");
-        t.base.describe_to(scratch);
-        scratch.push_str("; head: ");
-        t.head.describe_to(scratch);
+        t.counts_detail_to(scratch);
         out.extend_from_slice(b"{\"rule\":\"counts\",\"detail\":");
         string(out, scratch);
         out.push(b'}');
     }
-    for (i, e) in t.evidence.iter().enumerate() {
-        if i > 0 || t.counts_evidence {
-            out.push(b',');
-        }
-        evidence(out, e);
-    }
+    evidence_list(out, &t.evidence, t.counts_evidence);
     out.extend_from_slice(b"],\"base\":");
     counts(out, &t.base);
     out.extend_from_slice(b",\"head\":");
@@ -207,8 +199,7 @@ fn write_test_item(out: &mut Vec<u8>, t: &super::TestItem, scratch: &mut String)
                 out.push(b',');
             }
             out.extend_from_slice(b"{\"op\":");
-            // A unit variant into a vector cannot fail.
-            let _ = serde_json::to_writer(&mut *out, &s.op);
+            serde_value(out, &s.op);
             out.extend_from_slice(b",\"text\":");
             string(out, &s.text);
             out.push(b'}');
@@ -229,63 +220,70 @@ fn write_test_item(out: &mut Vec<u8>, t: &super::TestItem, scratch: &mut String)
 /// strings by hand; numbers, sides, the noise model and the statistics through serde.
 fn write_metric_item(out: &mut Vec<u8>, m: &super::MetricItem) {
     use crate::model::pretty::string;
-    // Into a vector nothing fails; a value serde cannot write (none here) would show as a
-    // difference from serde's report in the tests.
-    fn serde(out: &mut Vec<u8>, v: &impl Serialize) {
-        let _ = serde_json::to_writer(&mut *out, v);
-    }
     out.extend_from_slice(b"{\"kind\":\"metric\",\"id\":");
     string(out, &m.id);
     out.extend_from_slice(b",\"unit\":");
     string(out, &m.unit);
     out.extend_from_slice(b",\"better\":");
-    serde(out, &m.better);
+    serde_value(out, &m.better);
     out.extend_from_slice(b",\"verdict\":\"");
     out.extend_from_slice(m.verdict.as_str().as_bytes());
     out.extend_from_slice(b"\",\"change\":\"");
     out.extend_from_slice(m.change.as_str().as_bytes());
     out.extend_from_slice(b"\",\"ratio\":");
-    serde(out, &m.ratio);
+    serde_value(out, &m.ratio);
     out.extend_from_slice(b",\"ci\":");
-    serde(out, &m.ci);
+    serde_value(out, &m.ci);
     out.extend_from_slice(b",\"ci_level\":");
-    serde(out, &m.ci_level);
+    serde_value(out, &m.ci_level);
     out.extend_from_slice(b",\"p\":");
-    serde(out, &m.p);
+    serde_value(out, &m.p);
     out.extend_from_slice(b",\"q\":");
-    serde(out, &m.q);
+    serde_value(out, &m.q);
     out.extend_from_slice(b",\"n\":");
-    serde(out, &m.n);
+    serde_value(out, &m.n);
     out.extend_from_slice(b",\"samples\":");
-    serde(out, &m.samples);
+    serde_value(out, &m.samples);
     out.extend_from_slice(b",\"evidence\":[");
-    for (i, e) in m.evidence.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        evidence(out, e);
-    }
+    evidence_list(out, &m.evidence, false);
     out.extend_from_slice(b"],\"base\":");
-    serde(out, &m.base);
+    serde_value(out, &m.base);
     out.extend_from_slice(b",\"head\":");
-    serde(out, &m.head);
+    serde_value(out, &m.head);
     out.extend_from_slice(b",\"group\":");
     string(out, &m.group);
     out.extend_from_slice(b",\"threshold\":");
-    serde(out, &m.threshold);
+    serde_value(out, &m.threshold);
     if let Some(t) = m.threshold_configured {
         out.extend_from_slice(b",\"threshold_configured\":");
-        serde(out, &t);
+        serde_value(out, &t);
     }
     out.extend_from_slice(b",\"method\":");
     string(out, &m.method);
     out.extend_from_slice(b",\"noise\":");
-    serde(out, &m.noise);
+    serde_value(out, &m.noise);
     out.extend_from_slice(b",\"statistics\":");
-    serde(out, &m.statistics);
+    serde_value(out, &m.statistics);
     out.extend_from_slice(b",\"tags\":");
     strings(out, &m.tags);
     out.push(b'}');
+}
+
+/// A value as serde writes it. Into a vector nothing fails; a value serde cannot write (none
+/// here) would show as a difference from serde's report in the tests.
+fn serde_value(out: &mut Vec<u8>, v: &impl Serialize) {
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
+/// The pieces of evidence of a list, comma-separated, without brackets (each after a comma
+/// when `after_one`: an entry was written before them).
+fn evidence_list(out: &mut Vec<u8>, list: &[crate::model::Evidence], after_one: bool) {
+    for (i, e) in list.iter().enumerate() {
+        if i > 0 || after_one {
+            out.push(b',');
+        }
+        evidence(out, e);
+    }
 }
 
 /// One piece of evidence, its snapshots only when there are any.

@@ -347,15 +347,19 @@ impl TestItem {
     /// `base: 1 passed of 1 run(s); head: 1 failed of 1 run(s)`.
     pub fn counts(&self) -> Option<Evidence> {
         self.counts_evidence.then(|| {
-            Evidence::new(
-                "counts",
-                format!(
-                    "base: {}; head: {}",
-                    self.base.describe(),
-                    self.head.describe()
-                ),
-            )
+            let mut detail = String::with_capacity(96);
+            self.counts_detail_to(&mut detail);
+            Evidence::new("counts", detail)
         })
+    }
+
+    /// The counts sentence's text, appended to `s` (the JSON writer writes it without
+    /// making the evidence).
+    pub fn counts_detail_to(&self, s: &mut String) {
+        s.push_str("base: ");
+        self.base.describe_to(s);
+        s.push_str("; head: ");
+        self.head.describe_to(s);
     }
 }
 

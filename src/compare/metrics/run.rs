@@ -11,7 +11,7 @@ use super::*;
 /// and that value's log, which is each of its locations. A base side of 200 runs of 10,000
 /// tests holds two million of them; as a whole [`Full`] each they were 272 MB. Every other
 /// run keeps its statistics in a box.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RunStats<'a> {
     /// The run's samples in the metric's unit (empty for a summary).
     raw: &'a [f64],
