@@ -7,6 +7,7 @@
 //! every collection is ordered by id, so the result does not depend on the number of threads.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
@@ -255,65 +256,26 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
     };
     let (facts, metric_groups) =
         metrics::compare(metric_inputs, &metric_history, &is_control, alpha);
-    let metric_verdicts: Vec<_> = facts
-        .par_iter()
+    // Judged on every core; the evidence is rendered when the report is written.
+    let context = Arc::new(crate::report::MetricContext {
+        groups: metric_groups.clone(),
+        env_diff: env_diff.clone(),
+        alpha,
+    });
+    // Boxes, not items: an item is 232 bytes, and the list and its sort's scratch were 32 MB
+    // at 93,000 metrics.
+    let mut metric_items: Vec<Box<crate::report::MetricItem>> = facts
+        .into_par_iter()
         .map(|f| {
             let shift = metric_groups.iter().find(|g| g.group == f.input.group);
-            crate::classify::classify_metric(f, shift, &env_diff, alpha)
+            let (verdict, change) =
+                crate::classify::metric::verdict_of(&f.view(), shift, &env_diff, alpha);
+            let control = is_control(&f.input);
+            metric_item(f, verdict, change, control, &context)
         })
         .collect();
-    let mut metric_items: Vec<Item> = Vec::with_capacity(facts.len());
-    for (f, v) in facts.into_iter().zip(metric_verdicts) {
-        summary.add(v.verdict);
-        let control = is_control(&f.input);
-        let metrics::MetricFacts {
-            input,
-            base,
-            head,
-            log_ratio,
-            ci,
-            ci_level,
-            p,
-            q,
-            method,
-            noise,
-            threshold_raised,
-            stats,
-            ..
-        } = f;
-        let better = input.better;
-        let statistics = stats
-            .into_iter()
-            .map(|facts| crate::report::StatItem { facts, better })
-            .collect();
-        let mut tags = input.tags;
-        if control && !tags.iter().any(|t| t == "control") {
-            tags.push("control".into());
-        }
-        metric_items.push(Item::Metric(Box::new(crate::report::MetricItem {
-            id: input.id,
-            unit: input.unit,
-            better: input.better,
-            verdict: v.verdict,
-            change: v.change,
-            ratio: log_ratio.map(f64::exp),
-            ci: ci.map(|[lo, hi]| [lo.exp(), hi.exp()]),
-            ci_level,
-            p,
-            q,
-            n: [base.runs, head.runs],
-            samples: [base.samples, head.samples],
-            evidence: v.evidence,
-            base,
-            head,
-            group: input.group,
-            threshold: input.threshold,
-            threshold_configured: threshold_raised.map(|(t, _)| t),
-            method,
-            noise,
-            statistics,
-            tags,
-        })));
+    for m in &metric_items {
+        summary.add(m.verdict);
     }
 
     // Regressions first; within a verdict, tests in first-seen order, then metrics. Each
@@ -323,7 +285,7 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
     let tests_kept = comparisons.len() - merged.len();
     let mut items: Vec<Item> = Vec::with_capacity(tests_kept + metric_items.len());
     // Stable: each verdict's metrics keep their order.
-    metric_items.sort_by_key(|i| rank(i.verdict()));
+    metric_items.sort_by_key(|m| rank(m.verdict));
     let mut metric_items = metric_items.into_iter().peekable();
     // Each verdict's tests, in first-seen order (one pass over the verdicts).
     let mut of_rank: Vec<Vec<usize>> = vec![Vec::new(); Verdict::ALL.len()];
@@ -343,8 +305,8 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
             }
             Item::Test(item)
         }));
-        while let Some(m) = metric_items.next_if(|m| rank(m.verdict()) == r) {
-            items.push(m);
+        while let Some(m) = metric_items.next_if(|m| rank(m.verdict) == r) {
+            items.push(Item::Metric(m));
         }
     }
     drop(judged);
@@ -372,6 +334,65 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
         None => gate::evaluate(&report, &crate::config::GatePolicy::default(), false),
     };
     report
+}
+
+/// The report item of a judged metric: its facts moved into it, its evidence left to be
+/// rendered ([`crate::report::MetricItem::evidence`]).
+fn metric_item(
+    f: Box<metrics::MetricFacts<'_>>,
+    verdict: Verdict,
+    change: Change,
+    control: bool,
+    context: &Arc<crate::report::MetricContext>,
+) -> Box<crate::report::MetricItem> {
+    let metrics::MetricFacts {
+        input,
+        base,
+        head,
+        log_ratio,
+        ci,
+        ci_level,
+        p,
+        q,
+        method,
+        noise,
+        runs_needed,
+        threshold_raised,
+        stats,
+        ..
+    } = *f;
+    let mut tags = input.tags;
+    if control && !tags.iter().any(|t| t == "control") {
+        tags.push("control".into());
+    }
+    Box::new(crate::report::MetricItem {
+        id: input.id,
+        unit: input.unit,
+        better: input.better,
+        verdict,
+        change,
+        ratio: log_ratio.map(f64::exp),
+        ci: ci.map(|[lo, hi]| [lo.exp(), hi.exp()]),
+        ci_level,
+        p,
+        q,
+        n: [base.runs, head.runs],
+        samples: [base.samples, head.samples],
+        base,
+        head,
+        group: input.group,
+        threshold: input.threshold,
+        threshold_configured: threshold_raised.map(|(t, _)| t),
+        method,
+        noise,
+        stats,
+        tags,
+        log_ratio,
+        problem: input.problem,
+        deterministic: input.deterministic,
+        runs_needed,
+        context: Arc::clone(context),
+    })
 }
 
 /// A probable rename on the added test's verdict: an unchanged added test becomes

@@ -24,7 +24,7 @@
 //! cause named.
 
 use crate::attribute::EnvDifference;
-use crate::compare::metrics::{GroupShift, MetricFacts, NoiseModel, Stat, StatFacts};
+use crate::compare::metrics::{GroupShift, MetricFacts, MetricView, NoiseModel, Stat, StatFacts};
 use crate::config::MIN_HISTORY_RUNS;
 use crate::model::{Better, Change, Evidence, Verdict};
 use crate::units::{fmt_p, push_fixed, push_human, push_u64};
@@ -48,41 +48,83 @@ pub struct MetricVerdict {
     pub evidence: Vec<Evidence>,
 }
 
-/// Classifies one metric.
+/// Classifies one metric of a comparison, with its evidence.
 pub fn classify_metric(
     f: &MetricFacts,
     group: Option<&GroupShift>,
     env_diff: &[EnvDifference],
     alpha: f64,
 ) -> MetricVerdict {
-    let mut evidence = Vec::with_capacity(4);
-    evidence.push(counts(f));
-    let done = |verdict, change, evidence| MetricVerdict {
-        verdict,
-        change,
-        evidence,
+    judge(&f.view(), group, env_diff, alpha, true)
+}
+
+/// The verdict and change of a metric, without its evidence: the report renders the
+/// evidence when it is written ([`judge`] with `text`).
+pub fn verdict_of(
+    f: &MetricView,
+    group: Option<&GroupShift>,
+    env_diff: &[EnvDifference],
+    alpha: f64,
+) -> (Verdict, Change) {
+    let v = judge(f, group, env_diff, alpha, false);
+    (v.verdict, v.change)
+}
+
+/// Whether the metric was not compared ([`judge`]'s `not_compared` evidence): it has a
+/// problem (units differ, …), or both sides have it and no ratio could be formed.
+pub fn not_compared(f: &MetricView) -> bool {
+    f.problem.is_some() || f.base.runs > 0 && f.head.runs > 0 && f.log_ratio.is_none()
+}
+
+/// Classifies one metric. The rules decide first and then, when `text` is set, say why:
+/// without it the evidence is empty and the verdict and change are the same.
+pub fn judge(
+    f: &MetricView,
+    group: Option<&GroupShift>,
+    env_diff: &[EnvDifference],
+    alpha: f64,
+    text: bool,
+) -> MetricVerdict {
+    let mut evidence = Vec::with_capacity(if text { 4 } else { 0 });
+    if text {
+        evidence.push(counts(f));
+    }
+    let mut done = |verdict, change, note: Option<Evidence>| {
+        evidence.extend(note.filter(|_| text));
+        MetricVerdict {
+            verdict,
+            change,
+            evidence: std::mem::take(&mut evidence),
+        }
     };
-    if let Some(problem) = &f.input.problem {
-        evidence.push(Evidence::new("not_compared", problem.clone()));
-        return done(Verdict::Inconclusive, Change::None, evidence);
+    if let Some(problem) = f.problem {
+        let note = text.then(|| Evidence::new("not_compared", problem));
+        return done(Verdict::Inconclusive, Change::None, note);
     }
     if f.base.runs == 0 {
-        return done(Verdict::Unchanged, Change::Added, evidence);
+        return done(Verdict::Unchanged, Change::Added, None);
     }
     if f.head.runs == 0 {
-        return done(Verdict::Unchanged, Change::Removed, evidence);
+        return done(Verdict::Unchanged, Change::Removed, None);
     }
     let Some(r) = f.log_ratio else {
-        evidence.push(Evidence::new("not_compared", "no ratio could be formed"));
-        return done(Verdict::Inconclusive, Change::None, evidence);
+        let note = text.then(|| Evidence::new("not_compared", "no ratio could be formed"));
+        return done(Verdict::Inconclusive, Change::None, note);
     };
-    if f.input.deterministic {
-        return exact(f, r, env_diff, evidence);
+    if f.deterministic {
+        return exact(f, r, env_diff, evidence, text);
     }
-    let ruling = call(f, alpha)
-        .or_else(|| environmental(f, group, env_diff))
-        .or_else(|| unchanged(f))
-        .unwrap_or_else(|| inconclusive(f, group, alpha));
+    let ruling = rule_call(f, alpha, text)
+        .or_else(|| rule_environmental(f, group, env_diff, text))
+        .or_else(|| rule_unchanged(f, text))
+        .unwrap_or_else(|| rule_inconclusive(f, group, alpha, text));
+    if !text {
+        return MetricVerdict {
+            verdict: ruling.verdict,
+            change: ruling.change,
+            evidence,
+        };
+    }
     // A quiet metric's figures are in its statistics; the sentence is for the ones that moved
     // or were called.
     let quiet = ruling.change == Change::None;
@@ -93,7 +135,11 @@ pub fn classify_metric(
     if !env_diff.is_empty() && ruling.verdict != Verdict::Unchanged {
         evidence.push(fingerprint(env_diff));
     }
-    done(ruling.verdict, ruling.change, evidence)
+    MetricVerdict {
+        verdict: ruling.verdict,
+        change: ruling.change,
+        evidence,
+    }
 }
 
 /// What a rule decided.
@@ -107,8 +153,23 @@ pub struct Ruling {
     pub evidence: Vec<Evidence>,
 }
 
+impl Ruling {
+    /// A ruling without its evidence.
+    fn bare(verdict: Verdict, change: Change) -> Ruling {
+        Ruling {
+            verdict,
+            change,
+            evidence: Vec::new(),
+        }
+    }
+}
+
 /// Rule 1: a regression or an improvement, when every code statistic shows it.
-pub fn call(f: &MetricFacts, alpha: f64) -> Option<Ruling> {
+pub fn call(f: &MetricView, alpha: f64) -> Option<Ruling> {
+    rule_call(f, alpha, true)
+}
+
+fn rule_call(f: &MetricView, alpha: f64, text: bool) -> Option<Ruling> {
     if !f.has_noise_model() || !f.q.is_some_and(|q| q < alpha) {
         return None;
     }
@@ -137,6 +198,9 @@ pub fn call(f: &MetricFacts, alpha: f64) -> Option<Ruling> {
     } else {
         (Verdict::Improvement, Change::Faster)
     };
+    if !text {
+        return Some(Ruling::bare(verdict, change));
+    }
     let mut text = String::with_capacity(160);
     text.push_str(if up { "slower" } else { "faster" });
     text.push_str(" in every code statistic: ");
@@ -144,12 +208,12 @@ pub fn call(f: &MetricFacts, alpha: f64) -> Option<Ruling> {
         if i > 0 {
             text.push_str(", ");
         }
-        text.push_str(s.stat.name(f.input.better));
+        text.push_str(s.stat.name(f.better));
         text.push(' ');
         push_pct(&mut text, f, s.deviation);
     }
     text.push_str(" beyond the common shift, each beyond the ");
-    push_fixed(&mut text, 100.0 * f.input.threshold, 0, false);
+    push_fixed(&mut text, 100.0 * f.threshold, 0, false);
     text.push_str("% threshold");
     if code.iter().any(|s| s.spread.is_some()) {
         text.push_str(" and ");
@@ -170,9 +234,18 @@ pub fn call(f: &MetricFacts, alpha: f64) -> Option<Ruling> {
 /// Rule 2: environmental, when the environment is shown to have moved and the code is shown
 /// not to have.
 pub fn environmental(
-    f: &MetricFacts,
+    f: &MetricView,
     group: Option<&GroupShift>,
     env_diff: &[EnvDifference],
+) -> Option<Ruling> {
+    rule_environmental(f, group, env_diff, true)
+}
+
+fn rule_environmental(
+    f: &MetricView,
+    group: Option<&GroupShift>,
+    env_diff: &[EnvDifference],
+    text: bool,
 ) -> Option<Ruling> {
     let shift_moved = group.is_some_and(|g| g.significant);
     if !shift_moved && env_diff.is_empty() {
@@ -194,7 +267,7 @@ pub fn environmental(
     let set_aside: Vec<&str> = f
         .code_stats()
         .filter(reached)
-        .map(|s| s.stat.name(f.input.better))
+        .map(|s| s.stat.name(f.better))
         .collect();
     let mut bounds = Vec::with_capacity(code.len());
     for s in &code {
@@ -212,6 +285,9 @@ pub fn environmental(
         }
         bounds.push((s, bound));
     }
+    if !text {
+        return Some(Ruling::bare(Verdict::Environmental, direction(f, up)));
+    }
     let mut text = String::with_capacity(200);
     text.push_str("moved ");
     push_pct(&mut text, f, median.change);
@@ -221,13 +297,13 @@ pub fn environmental(
         None => text.push_str("the two sides' fingerprints differ"),
     }
     text.push_str("), while its code statistics stayed within the ");
-    push_fixed(&mut text, 100.0 * f.input.threshold, 0, false);
+    push_fixed(&mut text, 100.0 * f.threshold, 0, false);
     text.push_str("% threshold: ");
     for (i, (s, bound)) in bounds.iter().enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
-        text.push_str(s.stat.name(f.input.better));
+        text.push_str(s.stat.name(f.better));
         text.push(' ');
         push_pct(&mut text, f, s.change);
         text.push_str(" (one-sided 95% bound ");
@@ -247,7 +323,11 @@ pub fn environmental(
 }
 
 /// Rule 3: unchanged, when every statistic is shown within the threshold.
-pub fn unchanged(f: &MetricFacts) -> Option<Ruling> {
+pub fn unchanged(f: &MetricView) -> Option<Ruling> {
+    rule_unchanged(f, true)
+}
+
+fn rule_unchanged(f: &MetricView, text: bool) -> Option<Ruling> {
     if !f.has_noise_model() || f.stats.is_empty() {
         return None;
     }
@@ -260,9 +340,12 @@ pub fn unchanged(f: &MetricFacts) -> Option<Ruling> {
         }
         widest = widest.max(reach);
     }
+    if !text {
+        return Some(Ruling::bare(Verdict::Unchanged, Change::None));
+    }
     let mut text = String::with_capacity(80);
     text.push_str("every statistic within the ");
-    push_fixed(&mut text, 100.0 * f.input.threshold, 0, false);
+    push_fixed(&mut text, 100.0 * f.threshold, 0, false);
     text.push_str("% threshold (95% bounds reach ±");
     push_fixed(&mut text, 100.0 * (widest.exp() - 1.0), 1, false);
     text.push_str("%)");
@@ -274,11 +357,23 @@ pub fn unchanged(f: &MetricFacts) -> Option<Ruling> {
 }
 
 /// Rule 4: inconclusive, saying why and what would decide it.
-pub fn inconclusive(f: &MetricFacts, group: Option<&GroupShift>, alpha: f64) -> Ruling {
+pub fn inconclusive(f: &MetricView, group: Option<&GroupShift>, alpha: f64) -> Ruling {
+    rule_inconclusive(f, group, alpha, true)
+}
+
+fn rule_inconclusive(f: &MetricView, group: Option<&GroupShift>, alpha: f64, text: bool) -> Ruling {
     let thr = f.log_threshold();
     let median = f.stat(Stat::Median);
     let moved = median.is_some_and(|m| m.change.abs() > thr);
     let up = median.is_some_and(|m| m.change > 0.0);
+    let change = if moved {
+        direction(f, up)
+    } else {
+        Change::None
+    };
+    if !text {
+        return Ruling::bare(Verdict::Inconclusive, change);
+    }
     let code: Vec<&StatFacts> = f.code_stats().collect();
     let mut why = String::with_capacity(200);
     if !f.has_noise_model() {
@@ -303,12 +398,12 @@ pub fn inconclusive(f: &MetricFacts, group: Option<&GroupShift>, alpha: f64) -> 
             why.push_str(
                 "beyond the threshold, but the metric's own samples do not show it (rank test of ",
             );
-            why.push_str(s.stat.name(f.input.better));
+            why.push_str(s.stat.name(f.better));
             why.push_str(", p = ");
             why.push_str(&fmt_p(s.rank_p.unwrap_or(1.0)));
             why.push(')');
         } else if let Some(s) = band.first() {
-            why.push_str(s.stat.name(f.input.better));
+            why.push_str(s.stat.name(f.better));
             why.push_str(" deviates ");
             push_pct(&mut why, f, s.deviation);
             why.push_str(", within ");
@@ -334,7 +429,7 @@ pub fn inconclusive(f: &MetricFacts, group: Option<&GroupShift>, alpha: f64) -> 
         why.push_str("the environment moved, but ");
         match open {
             Some(s) => {
-                why.push_str(s.stat.name(f.input.better));
+                why.push_str(s.stat.name(f.better));
                 why.push_str(" moved ");
                 push_pct(&mut why, f, s.change);
                 why.push_str(": the code is not shown within the threshold");
@@ -343,7 +438,7 @@ pub fn inconclusive(f: &MetricFacts, group: Option<&GroupShift>, alpha: f64) -> 
         }
     } else {
         why.push_str("the data cannot rule out a change beyond the ");
-        push_fixed(&mut why, 100.0 * f.input.threshold, 0, false);
+        push_fixed(&mut why, 100.0 * f.threshold, 0, false);
         why.push_str("% threshold");
         if let Some(m) = median.and_then(|m| m.noise.map(|n| (m, n))) {
             why.push_str(" (median ");
@@ -368,18 +463,14 @@ pub fn inconclusive(f: &MetricFacts, group: Option<&GroupShift>, alpha: f64) -> 
     }
     Ruling {
         verdict: Verdict::Inconclusive,
-        change: if moved {
-            direction(f, up)
-        } else {
-            Change::None
-        },
+        change,
         evidence: vec![Evidence::new("inconclusive", why)],
     }
 }
 
 /// When the statistics point different ways, or one moved beyond the threshold and another
 /// did not.
-fn disagreement(f: &MetricFacts) -> Option<String> {
+fn disagreement(f: &MetricView) -> Option<String> {
     let thr = f.log_threshold();
     let stats: Vec<&StatFacts> = f.agreeing_stats().collect();
     let beyond: Vec<&&StatFacts> = stats.iter().filter(|s| s.deviation.abs() > thr).collect();
@@ -396,7 +487,7 @@ fn disagreement(f: &MetricFacts) -> Option<String> {
         if i > 0 {
             text.push_str(", ");
         }
-        text.push_str(s.stat.name(f.input.better));
+        text.push_str(s.stat.name(f.better));
         text.push(' ');
         push_pct(&mut text, f, s.deviation);
     }
@@ -406,23 +497,26 @@ fn disagreement(f: &MetricFacts) -> Option<String> {
 
 /// A metric whose every sample is the same value on each side: the change is exact.
 fn exact(
-    f: &MetricFacts,
+    f: &MetricView,
     r: f64,
     env_diff: &[EnvDifference],
     mut ev: Vec<Evidence>,
+    text: bool,
 ) -> MetricVerdict {
     let thr = f.log_threshold();
-    let worse = match f.input.better {
+    let worse = match f.better {
         Better::Lower => r > 0.0,
         Better::Higher => r < 0.0,
     };
-    let mut text = String::from("change ");
-    push_pct_value(&mut text, r);
-    text.push_str("; threshold ");
-    push_fixed(&mut text, 100.0 * f.input.threshold, 0, false);
-    text.push_str("%; ");
-    text.push_str(&f.method);
-    ev.push(Evidence::new("effect", text));
+    if text {
+        let mut text = String::from("change ");
+        push_pct_value(&mut text, r);
+        text.push_str("; threshold ");
+        push_fixed(&mut text, 100.0 * f.threshold, 0, false);
+        text.push_str("%; ");
+        text.push_str(f.method);
+        ev.push(Evidence::new("effect", text));
+    }
     if r.abs() <= thr {
         return MetricVerdict {
             verdict: Verdict::Unchanged,
@@ -430,7 +524,7 @@ fn exact(
             evidence: ev,
         };
     }
-    if !env_diff.is_empty() {
+    if text && !env_diff.is_empty() {
         ev.push(fingerprint(env_diff));
     }
     let (verdict, change) = if worse {
@@ -445,13 +539,13 @@ fn exact(
     }
 }
 
-fn direction(_f: &MetricFacts, up: bool) -> Change {
+fn direction(_f: &MetricView, up: bool) -> Change {
     // Cost space: up is worse whatever the metric's direction.
     if up { Change::Slower } else { Change::Faster }
 }
 
 /// `base: median 1.2 ms over 1 run(s), 30 sample(s); head: …`
-fn counts(f: &MetricFacts) -> Evidence {
+fn counts(f: &MetricView) -> Evidence {
     let mut text = String::with_capacity(112);
     let history = matches!(f.noise, NoiseModel::History { .. });
     for (label, s) in [("base: ", &f.base), ("; head: ", &f.head)] {
@@ -459,7 +553,7 @@ fn counts(f: &MetricFacts) -> Evidence {
         match s.median {
             Some(m) => {
                 text.push_str("median ");
-                push_human(&mut text, m, &f.input.unit);
+                push_human(&mut text, m, f.unit);
                 if history && label == "base: " {
                     text.push_str(" (the stored runs' level)");
                 }
@@ -478,13 +572,13 @@ fn counts(f: &MetricFacts) -> Evidence {
 /// What every statistic did, the group's shift, and the code statistics' deviations:
 /// `median +412%, min +151%, q25 +160%; suite shift +109% (median of 16); deviation of min
 /// +143% (spread 6.2%), of q25 +60% (spread 4.1%); q = 0.001; <noise model>`.
-fn statistics(f: &MetricFacts, group: Option<&GroupShift>) -> Evidence {
+fn statistics(f: &MetricView, group: Option<&GroupShift>) -> Evidence {
     let mut text = String::with_capacity(240 + f.method.len());
     for (i, s) in f.stats.iter().enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
-        text.push_str(s.stat.name(f.input.better));
+        text.push_str(s.stat.name(f.better));
         text.push(' ');
         push_pct(&mut text, f, s.change);
     }
@@ -503,7 +597,7 @@ fn statistics(f: &MetricFacts, group: Option<&GroupShift>) -> Evidence {
         }
         text.push_str(if first { "; deviation of " } else { ", of " });
         first = false;
-        text.push_str(s.stat.name(f.input.better));
+        text.push_str(s.stat.name(f.better));
         text.push(' ');
         push_pct(&mut text, f, s.deviation);
         if let Some(tau) = s.spread {
@@ -518,7 +612,7 @@ fn statistics(f: &MetricFacts, group: Option<&GroupShift>) -> Evidence {
     }
     if f.has_noise_model() {
         text.push_str("; ");
-        text.push_str(&f.method);
+        text.push_str(f.method);
     }
     Evidence::new("statistics", text)
 }
@@ -537,8 +631,8 @@ fn fingerprint(env_diff: &[EnvDifference]) -> Evidence {
 }
 
 /// A cost-space change as a percentage in the metric's own terms.
-fn push_pct(out: &mut String, f: &MetricFacts, cost: f64) {
-    push_pct_value(out, f.input.better.cost_sign() * cost);
+fn push_pct(out: &mut String, f: &MetricView, cost: f64) {
+    push_pct_value(out, f.better.cost_sign() * cost);
 }
 
 fn push_pct_value(out: &mut String, log_ratio: f64) {
@@ -650,10 +744,10 @@ mod tests {
             Some(0.001),
             spread(),
         );
-        let r = call(&f, 0.05).expect("called");
+        let r = call(&f.view(), 0.05).expect("called");
         assert_eq!((r.verdict, r.change), (Verdict::Regression, Change::Slower));
         // Never environmental, whatever the shift.
-        assert_eq!(environmental(&f, Some(&group(true)), &[]), None);
+        assert_eq!(environmental(&f.view(), Some(&group(true)), &[]), None);
     }
 
     #[test]
@@ -668,8 +762,8 @@ mod tests {
             Some(0.001),
             spread(),
         );
-        assert_eq!(call(&f, 0.05), None);
-        let r = inconclusive(&f, Some(&group(false)), 0.05);
+        assert_eq!(call(&f.view(), 0.05), None);
+        let r = inconclusive(&f.view(), Some(&group(false)), 0.05);
         assert!(r.evidence[0].detail.contains("disagree"), "{r:?}");
     }
 
@@ -685,8 +779,8 @@ mod tests {
             Some(0.01),
             spread(),
         );
-        assert_eq!(call(&f, 0.05), None);
-        let r = inconclusive(&f, Some(&group(false)), 0.05);
+        assert_eq!(call(&f.view(), 0.05), None);
+        let r = inconclusive(&f.view(), Some(&group(false)), 0.05);
         assert!(r.evidence[0].detail.contains("disagree"), "{r:?}");
     }
 
@@ -702,9 +796,13 @@ mod tests {
                 spread(),
             )
         };
-        assert!(call(&mk(0.01, 0.05), 0.05).is_some());
-        assert_eq!(call(&mk(0.2, 0.05), 0.05), None, "not significant");
-        assert_eq!(call(&mk(0.01, 0.08), 0.05), None, "within 3 × spread");
+        assert!(call(&mk(0.01, 0.05).view(), 0.05).is_some());
+        assert_eq!(call(&mk(0.2, 0.05).view(), 0.05), None, "not significant");
+        assert_eq!(
+            call(&mk(0.01, 0.08).view(), 0.05),
+            None,
+            "within 3 × spread"
+        );
     }
 
     #[test]
@@ -718,12 +816,12 @@ mod tests {
             Some(0.9),
             spread(),
         );
-        let r = environmental(&f, Some(&group(true)), &[]).expect("environmental");
+        let r = environmental(&f.view(), Some(&group(true)), &[]).expect("environmental");
         assert_eq!(r.verdict, Verdict::Environmental);
         assert!(r.evidence[0].detail.contains("one-sided 95% bound"));
         // No shown shift, no fingerprint difference: not environmental (a failure to reject
         // is not a finding).
-        assert_eq!(environmental(&f, Some(&group(false)), &[]), None);
+        assert_eq!(environmental(&f.view(), Some(&group(false)), &[]), None);
         // A code statistic whose bound reaches the threshold keeps it open.
         let g = facts(
             vec![
@@ -733,7 +831,7 @@ mod tests {
             Some(0.9),
             spread(),
         );
-        assert_eq!(environmental(&g, Some(&group(true)), &[]), None);
+        assert_eq!(environmental(&g.view(), Some(&group(true)), &[]), None);
     }
 
     #[test]
@@ -751,14 +849,14 @@ mod tests {
             Some(0.9),
             spread(),
         );
-        let r = environmental(&hogged, Some(&g), &[]).expect("environmental");
+        let r = environmental(&hogged.view(), Some(&g), &[]).expect("environmental");
         assert!(
             r.evidence[0]
                 .detail
                 .contains("q25 moved with the environment")
         );
         // Without that finding the quartile keeps it open.
-        assert_eq!(environmental(&hogged, Some(&group(true)), &[]), None);
+        assert_eq!(environmental(&hogged.view(), Some(&group(true)), &[]), None);
         // A regression under the same hog moves the minimum: never environmental.
         let regressed = facts(
             vec![
@@ -769,8 +867,11 @@ mod tests {
             Some(0.001),
             spread(),
         );
-        assert_eq!(environmental(&regressed, Some(&g), &[]), None);
-        assert_eq!(call(&regressed, 0.05).unwrap().verdict, Verdict::Regression);
+        assert_eq!(environmental(&regressed.view(), Some(&g), &[]), None);
+        assert_eq!(
+            call(&regressed.view(), 0.05).unwrap().verdict,
+            Verdict::Regression
+        );
     }
 
     #[test]
@@ -783,7 +884,7 @@ mod tests {
             Some(0.9),
             spread(),
         );
-        assert_eq!(unchanged(&f).unwrap().verdict, Verdict::Unchanged);
+        assert_eq!(unchanged(&f.view()).unwrap().verdict, Verdict::Unchanged);
         let wide = facts(
             vec![
                 stat(Stat::Median, false, 0.01, 0.0, 0.03, 0.002),
@@ -792,8 +893,8 @@ mod tests {
             Some(0.9),
             spread(),
         );
-        assert_eq!(unchanged(&wide), None);
-        let r = inconclusive(&wide, Some(&group(false)), 0.05);
+        assert_eq!(unchanged(&wide.view()), None);
+        let r = inconclusive(&wide.view(), Some(&group(false)), 0.05);
         assert!(
             r.evidence[0].detail.contains("cannot rule out"),
             "{:?}",
@@ -815,8 +916,8 @@ mod tests {
             s.noise = None;
             s.spread = None;
         });
-        assert_eq!(call(&f, 0.05), None);
-        assert_eq!(unchanged(&f), None);
+        assert_eq!(call(&f.view(), 0.05), None);
+        assert_eq!(unchanged(&f.view()), None);
         let v = classify_metric(&f, None, &[], 0.05);
         assert_eq!(
             (v.verdict, v.change),
@@ -827,5 +928,125 @@ mod tests {
             text.contains("record 5 runs per side or a history of 5 runs"),
             "{text}"
         );
+    }
+
+    /// The verdict is decided before any sentence is written: judged without its text (as
+    /// the pipeline judges) a metric gets the verdict and change it gets with it (as the
+    /// report renders it), and [`not_compared`] says what its evidence says.
+    mod text_and_verdict {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Values either side of the thresholds and fences, so every rule is reached.
+        fn stat_facts() -> impl Strategy<Value = StatFacts> {
+            use proptest::sample::select;
+            (
+                (
+                    0usize..4,
+                    select(vec![Role::Code, Role::Code, Role::Agree, Role::Info]),
+                    select(vec![-0.5, -0.1, -0.03, -0.001, 0.0, 0.001, 0.03, 0.1, 0.5]),
+                    select(vec![None, Some(0.0), Some(0.02), Some(0.3), Some(-0.3)]),
+                ),
+                (
+                    select(vec![None, Some(0.001), Some(0.05)]),
+                    select(vec![None, Some(0.001), Some(0.01), Some(0.2)]),
+                    select(vec![None, None, Some(0.01), Some(0.5)]),
+                ),
+            )
+                .prop_map(|((stat, role, change, shift), (spread, noise, rank_p))| {
+                    StatFacts {
+                        stat: Stat::ALL[stat],
+                        role,
+                        base: 0.0,
+                        head: change,
+                        change,
+                        shift,
+                        deviation: change - shift.unwrap_or(0.0),
+                        spread,
+                        own_se: noise,
+                        noise,
+                        df: Some(12.0),
+                        p: Some(0.5),
+                        rank_p,
+                    }
+                })
+        }
+
+        fn noise_model() -> impl Strategy<Value = NoiseModel> {
+            (0u8..4).prop_map(|k| match k {
+                0 => NoiseModel::None,
+                1 => NoiseModel::Runs,
+                2 => NoiseModel::Spread { metrics: 9 },
+                _ => NoiseModel::History {
+                    runs: 7,
+                    branch: None,
+                    commits: None,
+                    sigma: 0.02,
+                },
+            })
+        }
+
+        proptest! {
+            // A call or an environmental verdict is about one case in a hundred.
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+            #[test]
+            fn judged_without_text_gives_the_same_verdict(
+                (median, others) in (stat_facts(), proptest::collection::vec(stat_facts(), 0..3)),
+                q in proptest::sample::select(vec![None, Some(0.001), Some(0.3)]),
+                noise in noise_model(),
+                (runs, ratio, deterministic, problem) in (
+                    (
+                        proptest::sample::select(vec![0usize, 1, 1, 1, 1, 1, 2]),
+                        proptest::sample::select(vec![0usize, 1, 1, 1, 1, 1, 2]),
+                    ),
+                    proptest::sample::select(vec![None, Some(-0.3), Some(0.01), Some(0.3), Some(0.3)]),
+                    proptest::bool::weighted(0.1),
+                    proptest::bool::weighted(0.1),
+                ),
+                (group_kind, moved, env) in (0u8..3, proptest::bool::ANY, proptest::bool::ANY),
+                threshold in proptest::sample::select(vec![0.02, 0.05, 0.2]),
+            ) {
+                let median = StatFacts { stat: Stat::Median, role: Role::Agree, ..median };
+                let stats = std::iter::once(median).chain(others).collect();
+                let mut f = facts(stats, q, noise);
+                f.base.runs = runs.0;
+                f.head.runs = runs.1;
+                f.log_ratio = ratio;
+                f.input.deterministic = deterministic;
+                f.input.threshold = threshold;
+                f.input.problem = problem.then(|| "units differ".to_string());
+                let mut g = group(group_kind == 1);
+                if moved {
+                    g.moved_by_environment = vec![Stat::Min, Stat::Q25];
+                }
+                let g = (group_kind > 0).then_some(&g);
+                let env_diff = if env {
+                    vec![EnvDifference {
+                        field: "cpu".into(),
+                        base: vec!["a".into()],
+                        head: vec!["b".into()],
+                    }]
+                } else {
+                    vec![]
+                };
+                let full = classify_metric(&f, g, &env_diff, 0.05);
+                let bare = judge(&f.view(), g, &env_diff, 0.05, false);
+                prop_assert_eq!(
+                    (bare.verdict, bare.change),
+                    (full.verdict, full.change),
+                    "{:?}",
+                    full.evidence
+                );
+                prop_assert!(bare.evidence.is_empty());
+                prop_assert_eq!(
+                    verdict_of(&f.view(), g, &env_diff, 0.05),
+                    (full.verdict, full.change)
+                );
+                prop_assert_eq!(
+                    not_compared(&f.view()),
+                    full.evidence.iter().any(|e| e.rule == "not_compared")
+                );
+            }
+        }
     }
 }

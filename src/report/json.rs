@@ -245,7 +245,7 @@ fn write_metric_item(out: &mut Vec<u8>, m: &super::MetricItem) {
     out.extend_from_slice(b",\"samples\":");
     serde_value(out, &m.samples);
     out.extend_from_slice(b",\"evidence\":[");
-    evidence_list(out, &m.evidence, false);
+    evidence_list(out, &m.evidence(), false);
     out.extend_from_slice(b"],\"base\":");
     serde_value(out, &m.base);
     out.extend_from_slice(b",\"head\":");
@@ -263,7 +263,7 @@ fn write_metric_item(out: &mut Vec<u8>, m: &super::MetricItem) {
     out.extend_from_slice(b",\"noise\":");
     serde_value(out, &m.noise);
     out.extend_from_slice(b",\"statistics\":");
-    serde_value(out, &m.statistics);
+    serde_value(out, &super::Statistics(m));
     out.extend_from_slice(b",\"tags\":");
     strings(out, &m.tags);
     out.push(b'}');

@@ -146,7 +146,11 @@ impl Item {
 }
 
 /// A metric with its verdict.
-#[derive(Debug, Clone, Serialize)]
+///
+/// Serialised with the fields in this order. Its evidence is not held: it is rendered from
+/// the item's facts when it is written ([`MetricItem::evidence`]), by the same rules that
+/// judged it. Sentences for 93,000 test durations were 90 MB held while the report was built.
+#[derive(Debug, Clone)]
 pub struct MetricItem {
     /// The metric id as its source names it (benchmark full name, `duration: <test id>`).
     pub id: String,
@@ -173,8 +177,6 @@ pub struct MetricItem {
     pub n: [usize; 2],
     /// Samples on each side: [base, head].
     pub samples: [u64; 2],
-    /// Evidence, most decisive first.
-    pub evidence: Vec<Evidence>,
     /// Base side: runs, samples, median.
     pub base: crate::compare::metrics::MetricSide,
     /// Head side.
@@ -185,16 +187,123 @@ pub struct MetricItem {
     pub threshold: f64,
     /// The configured threshold, when the metric's run-to-run noise in the history was larger
     /// and the threshold was raised to it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold_configured: Option<f64>,
     /// How p and the interval were obtained (shared by the metrics of a group).
     pub method: std::sync::Arc<str>,
     /// The noise model used.
     pub noise: crate::compare::metrics::NoiseModel,
-    /// What each location statistic did (median, envelope, CPU time), median first.
-    pub statistics: Vec<StatItem>,
+    /// What each location statistic did (median, envelope, CPU time), median first, in cost
+    /// space: written as [`StatItem`]s ([`MetricItem::statistics`]).
+    pub stats: Vec<crate::compare::metrics::StatFacts>,
     /// Tags (`control`).
     pub tags: Vec<String>,
+    /// ln(head/base) of the medians (`ratio` is its exponential): what the rules read.
+    pub log_ratio: Option<f64>,
+    /// A reason the metric could not be compared (units differ, …).
+    pub problem: Option<String>,
+    /// Every sample on each side was the same value: the change is exact.
+    pub deterministic: bool,
+    /// Runs per side a rank test would need to reach significance.
+    pub runs_needed: usize,
+    /// What the evidence is rendered against, shared by the comparison's metrics.
+    pub context: std::sync::Arc<MetricContext>,
+}
+
+/// What a metric's evidence is rendered against besides its own facts: the comparison's
+/// metric groups, the environment's differences and α.
+#[derive(Debug, Clone, Default)]
+pub struct MetricContext {
+    /// The common shift of each group.
+    pub groups: Vec<crate::compare::metrics::GroupShift>,
+    /// Fingerprint fields that differ between the sides.
+    pub env_diff: Vec<crate::attribute::EnvDifference>,
+    /// Significance level.
+    pub alpha: f64,
+}
+
+impl MetricItem {
+    /// What the rules read of this metric.
+    pub fn view(&self) -> crate::compare::metrics::MetricView<'_> {
+        crate::compare::metrics::MetricView {
+            better: self.better,
+            unit: &self.unit,
+            threshold: self.threshold,
+            problem: self.problem.as_deref(),
+            deterministic: self.deterministic,
+            base: &self.base,
+            head: &self.head,
+            stats: &self.stats,
+            log_ratio: self.log_ratio,
+            q: self.q,
+            method: &self.method,
+            noise: &self.noise,
+            runs_needed: self.runs_needed,
+        }
+    }
+
+    /// The evidence of the verdict, most decisive first, as the rules that judged the metric
+    /// say it.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        let c = &*self.context;
+        let group = c.groups.iter().find(|g| g.group == self.group);
+        crate::classify::metric::judge(&self.view(), group, &c.env_diff, c.alpha, true).evidence
+    }
+
+    /// Whether the metric could not be compared (its evidence says `not_compared`).
+    pub fn not_compared(&self) -> bool {
+        crate::classify::metric::not_compared(&self.view())
+    }
+
+    /// What each location statistic did, in the metric's own terms.
+    pub fn statistics(&self) -> impl ExactSizeIterator<Item = StatItem> + '_ {
+        let better = self.better;
+        self.stats.iter().map(move |f| StatItem {
+            facts: f.clone(),
+            better,
+        })
+    }
+}
+
+/// [`MetricItem::statistics`] as a list.
+pub(crate) struct Statistics<'a>(pub(crate) &'a MetricItem);
+
+impl Serialize for Statistics<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(self.0.statistics())
+    }
+}
+
+impl Serialize for MetricItem {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let fields = 21 + usize::from(self.threshold_configured.is_some());
+        let mut st = ser.serialize_struct("MetricItem", fields)?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("unit", &self.unit)?;
+        st.serialize_field("better", &self.better)?;
+        st.serialize_field("verdict", &self.verdict)?;
+        st.serialize_field("change", &self.change)?;
+        st.serialize_field("ratio", &self.ratio)?;
+        st.serialize_field("ci", &self.ci)?;
+        st.serialize_field("ci_level", &self.ci_level)?;
+        st.serialize_field("p", &self.p)?;
+        st.serialize_field("q", &self.q)?;
+        st.serialize_field("n", &self.n)?;
+        st.serialize_field("samples", &self.samples)?;
+        st.serialize_field("evidence", &self.evidence())?;
+        st.serialize_field("base", &self.base)?;
+        st.serialize_field("head", &self.head)?;
+        st.serialize_field("group", &self.group)?;
+        st.serialize_field("threshold", &self.threshold)?;
+        if let Some(t) = &self.threshold_configured {
+            st.serialize_field("threshold_configured", t)?;
+        }
+        st.serialize_field("method", &*self.method)?;
+        st.serialize_field("noise", &self.noise)?;
+        st.serialize_field("statistics", &Statistics(self))?;
+        st.serialize_field("tags", &self.tags)?;
+        st.end()
+    }
 }
 
 /// One location statistic of a metric. It keeps the comparison's figures as they were
@@ -603,9 +712,7 @@ pub fn metric_rows(r: &Report, show_unchanged: bool) -> Vec<&MetricItem> {
 /// beyond the threshold): listed in full only on request when there are many.
 fn quiet_metric(m: &MetricItem) -> bool {
     m.verdict == Verdict::Unchanged
-        || (m.verdict == Verdict::Inconclusive
-            && m.change == Change::None
-            && m.evidence.iter().all(|e| e.rule != "not_compared"))
+        || (m.verdict == Verdict::Inconclusive && m.change == Change::None && !m.not_compared())
 }
 
 /// The line about metrics [`metric_rows`] left out, if any: `12 unchanged and 3 inconclusive
@@ -687,7 +794,8 @@ pub fn fmt_side(s: &crate::compare::metrics::MetricSide, unit: &str) -> String {
 /// The decisive evidence of a metric, then what its statistics did and the noise model: the
 /// same facts in every format.
 pub fn metric_reason(m: &MetricItem) -> String {
-    let pick = |rule: &str| m.evidence.iter().find(|e| e.rule == rule);
+    let evidence = m.evidence();
+    let pick = |rule: &str| evidence.iter().find(|e| e.rule == rule);
     let mut out = [
         "not_compared",
         "deviation",

@@ -20,7 +20,7 @@ struct StatModel {
 }
 
 fn stat_model(
-    facts: &[MetricFacts<'_>],
+    facts: &[Box<MetricFacts<'_>>],
     idx: &[usize],
     is_control: &[bool],
     s: Stat,
@@ -122,7 +122,7 @@ fn stat_model(
 ///   noise — a history-judged statistic only while the head run's common shift does not stand
 ///   out from the stored runs' (else the environment moved and nothing separates it).
 pub(super) fn group_pass(
-    facts: &mut [MetricFacts<'_>],
+    facts: &mut [Box<MetricFacts<'_>>],
     idx: &[usize],
     is_control: &[bool],
     history: &[Option<HistoryShift>; 4],
@@ -208,7 +208,7 @@ pub(super) fn group_pass(
 /// The rank-test veto, for the metrics a call could be made on: every code statistic's
 /// deviation beyond the threshold in one direction. A change the samples do not show is never
 /// called.
-pub(super) fn rank_pass(facts: &mut [MetricFacts<'_>], idx: &[usize], alpha: f64) {
+pub(super) fn rank_pass(facts: &mut [Box<MetricFacts<'_>>], idx: &[usize], alpha: f64) {
     idx.par_iter()
         .map(|&i| {
             let f = &facts[i];
@@ -276,7 +276,7 @@ pub(super) fn rank_pass(facts: &mut [MetricFacts<'_>], idx: &[usize], alpha: f64
 /// The group's common shift and whether the environment is shown to have moved.
 pub(super) fn group_shift(
     name: &str,
-    facts: &[MetricFacts<'_>],
+    facts: &[Box<MetricFacts<'_>>],
     idx: &[usize],
     is_control: &[bool],
     stats: Vec<GroupStat>,
@@ -406,7 +406,7 @@ pub(super) fn group_shift(
 /// The code statistics the environment is shown to have moved more than the least-moved one
 /// (see [`GroupShift::moved_by_environment`]).
 fn environment_moved_stats(
-    facts: &[MetricFacts<'_>],
+    facts: &[Box<MetricFacts<'_>>],
     idx: &[usize],
     thr: f64,
     to_ratio: &dyn Fn(f64) -> f64,

@@ -118,7 +118,7 @@ pub(super) struct HistoryShift {
 /// metric's base level (median of the window after removing each run's common shift), its
 /// run-to-run noise (1.4826·MAD of the residuals), and its head change against the level.
 pub(super) fn history_pass(
-    facts: &mut [MetricFacts<'_>],
+    facts: &mut [Box<MetricFacts<'_>>],
     idx: &[usize],
     history: &MetricHistory,
 ) -> [Option<HistoryShift>; 4] {
