@@ -336,7 +336,12 @@ pub type Name = std::sync::Arc<str>;
 /// instead of making copies of their own: 200 runs of a suite then hold each test's id
 /// and name once.
 #[derive(Debug, Default)]
-pub struct SharedNames(hashbrown::HashSet<Name>);
+pub struct SharedNames {
+    set: hashbrown::HashSet<Name>,
+    /// Each test's id and name, in the run's order: the runs of a side list their tests in
+    /// the same order, so the test at the same place is tried before the table.
+    in_order: Vec<[Name; 2]>,
+}
 
 impl SharedNames {
     /// The ids, names, suites, class names and files of a run.
@@ -349,38 +354,70 @@ impl SharedNames {
                 set.insert(n.clone());
             }
         }
-        SharedNames(set)
+        let in_order = s
+            .tests
+            .iter()
+            .map(|t| [t.id.clone(), t.name.clone()])
+            .collect();
+        SharedNames { set, in_order }
+    }
+
+    /// The same names in copies of their own (for another thread to point to).
+    pub fn copy(&self) -> Self {
+        let set: hashbrown::HashSet<Name> = self.set.iter().map(|n| Name::from(&**n)).collect();
+        let own = |n: &Name| set.get(&**n).cloned().unwrap_or_else(|| Name::from(&**n));
+        let in_order = self
+            .in_order
+            .iter()
+            .map(|[a, b]| [own(a), own(b)])
+            .collect();
+        SharedNames { set, in_order }
+    }
+
+    /// The shared copies of the id and name of the `i`-th test of a run.
+    pub fn id_and_name(&self, i: usize, id: &str, name: &str) -> (Name, Name) {
+        match self.in_order.get(i) {
+            Some([a, b]) if **a == *id => {
+                let name = if **b == *name {
+                    b.clone()
+                } else {
+                    self.get(name)
+                };
+                (a.clone(), name)
+            }
+            _ => (self.get(id), self.get(name)),
+        }
     }
 
     /// The shared copy of `s`, or a new one when no run holds it.
     pub fn get(&self, s: &str) -> Name {
-        self.0.get(s).cloned().unwrap_or_else(|| Name::from(s))
+        self.set.get(s).cloned().unwrap_or_else(|| Name::from(s))
     }
 
     /// The shared copy of `s`, kept as the shared copy when there is none yet.
     pub fn intern(&mut self, s: Name) -> Name {
-        if let Some(n) = self.0.get(&*s) {
+        if let Some(n) = self.set.get(&*s) {
             return n.clone();
         }
-        self.0.insert(s.clone());
+        self.set.insert(s.clone());
         s
     }
 
     /// The shared copy of `s`, made and kept when there is none yet (no allocation when
     /// there is one).
     pub fn intern_str(&mut self, s: &str) -> Name {
-        if let Some(n) = self.0.get(s) {
+        if let Some(n) = self.set.get(s) {
             return n.clone();
         }
         let n = Name::from(s);
-        self.0.insert(n.clone());
+        self.set.insert(n.clone());
         n
     }
 
     /// Points a run's ids and names to the shared copies.
     pub fn share(&self, s: &mut Snapshot) {
         let swap = |n: &mut Name| {
-            if let Some(shared) = self.0.get(&**n) {
+            if let Some(shared) = self.set.get(&**n) {
                 *n = shared.clone();
             }
         };

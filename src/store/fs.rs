@@ -658,6 +658,80 @@ mod tests {
         assert_eq!(names.len(), 1);
     }
 
+    /// Runs read together point to shared copies of their ids, names and class names (one
+    /// copy for each worker, not one for each run), and every run still reads as it was
+    /// stored, whatever the order of its tests.
+    #[test]
+    fn runs_read_together_share_their_names_and_read_as_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsStore::new(dir.path().join("b"));
+        let mut saved = Vec::new();
+        for run in 0..12 {
+            let mut order: Vec<usize> = (0..30).collect();
+            if run % 3 == 1 {
+                order.reverse();
+            }
+            let cases: String = order
+                .iter()
+                .map(|&i| {
+                    // A renamed test in some runs: no shared copy holds its id.
+                    let name = if run % 4 == 3 && i == 7 {
+                        "renamed".to_string()
+                    } else {
+                        format!("case_{i}")
+                    };
+                    format!(
+                        r#"<testcase classname="pkg.Class{}" name="{name}" time="0.{i}"/>"#,
+                        i / 10
+                    )
+                })
+                .collect();
+            let xml = dir.path().join(format!("run{run}.xml"));
+            fs::write(
+                &xml,
+                format!(r#"<testsuites><testsuite name="suite">{cases}</testsuite></testsuites>"#),
+            )
+            .unwrap();
+            let mut s = crate::ingest::read_path(&xml, Default::default())
+                .unwrap()
+                .remove(0);
+            s.run.branch = Some("main".into());
+            s.run.time = Some(format!("2026-11-22T01:02:{run:02}Z"));
+            store.save(&s).unwrap();
+            saved.push(s);
+        }
+        let catalog = store.catalog().unwrap();
+        let metas: Vec<&RunMeta> = catalog.runs.iter().collect();
+        let loaded: Vec<Snapshot> = store
+            .load_batch(&metas)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        for (l, s) in loaded.iter().zip(&saved) {
+            assert_eq!(l.tests, s.tests);
+        }
+        let copies = |pick: &dyn Fn(&crate::model::TestResult) -> Option<&crate::model::Name>| {
+            let mut at: Vec<*const u8> = loaded
+                .iter()
+                .flat_map(|r| &r.tests)
+                .filter(|t| &*t.name == "case_3")
+                .filter_map(|t| pick(t).map(|n| n.as_ptr()))
+                .collect();
+            at.sort();
+            at.dedup();
+            at.len()
+        };
+        let most = 1 + rayon::current_num_threads();
+        assert!(
+            copies(&|t| Some(&t.id)) <= most,
+            "{}",
+            copies(&|t| Some(&t.id))
+        );
+        assert!(copies(&|t| Some(&t.name)) <= most);
+        assert!(copies(&|t| t.classname.as_ref()) <= most);
+        assert!(copies(&|t| t.suite.as_ref()) <= most);
+    }
+
     #[test]
     fn link_failures_name_their_cause() {
         let said = |code| link_failure(&std::io::Error::from_raw_os_error(code));
