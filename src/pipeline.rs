@@ -524,7 +524,7 @@ fn test_item(c: &TestComparison<'_>, v: crate::classify::TestVerdict, tagger: &T
     let last_failure = |obs: &[crate::align::Observation<'_>]| {
         obs.iter()
             .rev()
-            .filter(|o| o.result.status.is_failure())
+            .filter(|o| o.status.is_failure())
             .find_map(|o| o.result.last_attempt())
             .cloned()
     };

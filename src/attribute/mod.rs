@@ -185,7 +185,12 @@ impl MassTable {
             .par_iter()
             .map(|c| {
                 let mut base: Vec<String> = Vec::new();
-                for o in c.base_obs {
+                // A single passing attempt has no failure to sign.
+                for o in c
+                    .base_obs
+                    .iter()
+                    .filter(|o| !o.single || o.status.is_failure())
+                {
                     for a in o.result.attempts.iter().filter(|a| a.status.is_failure()) {
                         let sig = signature(a);
                         if !base.contains(&sig) {
@@ -195,7 +200,7 @@ impl MassTable {
                 }
                 let mut head: Vec<String> = Vec::new();
                 if newly_failing(c) {
-                    for o in c.head_obs.iter().filter(|o| o.result.status.is_failure()) {
+                    for o in c.head_obs.iter().filter(|o| o.status.is_failure()) {
                         if let Some(a) = o.result.last_attempt() {
                             let sig = signature(a);
                             if !head.contains(&sig) {
@@ -259,7 +264,7 @@ pub fn attribute(c: &TestComparison<'_>, ctx: &Context<'_>) -> Findings {
     let head_failures: Vec<_> = c
         .head_obs
         .iter()
-        .filter(|o| o.result.status.is_failure())
+        .filter(|o| o.status.is_failure())
         .collect();
 
     // Rules over the failing head runs (also counted for the report).
@@ -334,7 +339,7 @@ pub fn attribute(c: &TestComparison<'_>, ctx: &Context<'_>) -> Findings {
     let base_failures: Vec<_> = c
         .base_obs
         .iter()
-        .filter(|o| o.result.status.is_failure())
+        .filter(|o| o.status.is_failure())
         .collect();
     if !base_failures.is_empty() {
         let mut names = Vec::new();
@@ -390,7 +395,7 @@ pub fn attribute(c: &TestComparison<'_>, ctx: &Context<'_>) -> Findings {
 fn head_failure_signatures(c: &TestComparison<'_>) -> Vec<String> {
     c.head_obs
         .iter()
-        .filter(|o| o.result.status.is_failure())
+        .filter(|o| o.status.is_failure())
         .filter_map(|o| o.result.last_attempt().map(signature))
         .collect()
 }
@@ -606,7 +611,7 @@ fn evidence_mass(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Findings) {
     // has no base to stand on.
     let may_excuse = c.change == Change::Broke;
     let min = ctx.thresholds.mass_failure_min;
-    for o in c.head_obs.iter().filter(|o| o.result.status.is_failure()) {
+    for o in c.head_obs.iter().filter(|o| o.status.is_failure()) {
         let Some(last) = o.result.last_attempt() else {
             continue;
         };
@@ -687,7 +692,7 @@ fn veto_changed_files(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Finding
         let in_trace = c
             .head_obs
             .iter()
-            .filter(|o| o.result.status.is_failure())
+            .filter(|o| o.status.is_failure())
             .filter_map(|o| o.result.last_attempt())
             .any(|a| {
                 [a.trace(), a.message()]

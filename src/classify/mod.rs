@@ -258,15 +258,15 @@ fn mixed_runs<'a>(c: &TestComparison<'a>) -> Evidence {
     fn describe<'a>(obs: &[crate::align::Observation<'a>]) -> (Vec<&'a str>, Vec<&'a str>, usize) {
         let passed: Vec<&str> = obs
             .iter()
-            .filter(|o| o.result.status == crate::model::Status::Passed)
+            .filter(|o| o.status == crate::model::Status::Passed)
             .map(|o| o.run_id)
             .collect();
         let failed: Vec<&str> = obs
             .iter()
-            .filter(|o| o.result.status.is_failure())
+            .filter(|o| o.status.is_failure())
             .map(|o| o.run_id)
             .collect();
-        let retried = obs.iter().filter(|o| o.result.passed_after_retry()).count();
+        let retried = obs.iter().filter(|o| o.passed_after_retry()).count();
         (passed, failed, retried)
     }
     let (bp, bf, br) = describe(c.base_obs);

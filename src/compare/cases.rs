@@ -42,20 +42,15 @@ impl SideCounts {
             ..SideCounts::default()
         };
         for o in obs {
-            match o.result.status {
+            match o.status {
                 Status::Passed => c.passed += 1,
                 Status::Failed => c.failed += 1,
                 Status::Errored => c.errored += 1,
                 Status::Skipped => c.skipped += 1,
             }
-            c.attempts += o.result.attempts.len() as u32;
-            c.failed_attempts += o
-                .result
-                .attempts
-                .iter()
-                .filter(|a| a.status.is_failure())
-                .count() as u32;
-            if o.result.passed_after_retry() {
+            c.attempts += o.attempts() as u32;
+            c.failed_attempts += o.failed_attempts() as u32;
+            if o.passed_after_retry() {
                 c.passed_after_retry += 1;
             }
         }
