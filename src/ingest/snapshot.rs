@@ -105,7 +105,7 @@ fn check_values(path: &Path, snap: &Snapshot) -> Result<(), IngestError> {
             format!("run.time `{t}` is not an RFC 3339 time (e.g. 2026-11-22T01:02:03Z)"),
         ));
     }
-    let mut ids = std::collections::HashSet::with_capacity(snap.tests.len());
+    let mut ids = hashbrown::HashSet::with_capacity(snap.tests.len());
     for (i, t) in snap.tests.iter().enumerate() {
         if !ids.insert(t.id.as_ref()) {
             return Err(IngestError::unusable(
