@@ -735,7 +735,7 @@ fn scan_rows(
     sink: &mut dyn Sink,
     whole: bool,
 ) -> Result<(Header, Option<Counts>), IngestError> {
-    let mut lines = bytes.split(|b| *b == b'\n');
+    let mut lines = split_lines(bytes);
     let first = lines.next().unwrap_or_default();
     let header = header(path, first)?;
     let mut contexts: Vec<[Option<Name>; 3]> = Vec::new();
@@ -895,6 +895,26 @@ fn scan_rows(
         )),
         Some((_, counts)) => Ok((header, Some(counts))),
     }
+}
+
+/// The lines of `bytes` as `bytes.split(|b| *b == b'\n')` gives them (a last empty one after
+/// a final newline), found with `memchr` rather than byte by byte: splitting was a tenth of
+/// the time of reading 200 stored runs.
+fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(bytes);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr::memchr(b'\n', r) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// Hands a snapshot already in memory to `sink` as [`scan`] would hand its rows.
@@ -1167,6 +1187,23 @@ mod tests {
             if let Some(fast) = fast_plain(line.as_bytes()) {
                 proptest::prop_assert_eq!(Some(fast), serde_plain(line.as_bytes()), "{}", line);
             }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The lines are the ones the standard split gives, the empty ones included (a file
+        /// that is empty, ends in a newline or holds blank lines).
+        #[test]
+        fn lines_are_split_as_the_standard_split_does(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![3 => proptest::prelude::Just(b'\n'), 5 => proptest::prelude::any::<u8>()],
+                0..60,
+            )
+        ) {
+            let ours: Vec<&[u8]> = split_lines(&bytes).collect();
+            let std: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+            proptest::prop_assert_eq!(ours, std);
         }
     }
 
