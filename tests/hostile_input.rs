@@ -274,6 +274,54 @@ fn defect_06_a_criterion_benchmark_without_its_description_is_named() {
         )));
 }
 
+/// A FIFO named benchmark.json in a criterion folder is not waited on (reading it hung):
+/// the benchmark is left out with a warning naming its folder, the others are read.
+#[test]
+fn a_fifo_in_place_of_a_criterion_description_is_not_read() {
+    let d = TempDir::new().unwrap();
+    let dst = d.path().join("criterion");
+    copy_dir(&criterion_fixture(), &dst);
+    let mut benches: Vec<_> = std::fs::read_dir(dst.join("commit-00"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("commit-00/benchmark.json").is_file())
+        .collect();
+    benches.sort();
+    assert!(benches.len() > 1);
+    let victim = benches[0].join("commit-00");
+    std::fs::remove_file(victim.join("benchmark.json")).unwrap();
+    mkfifo(&victim.join("benchmark.json"));
+    let out = regdiff(d.path())
+        .args([
+            "show",
+            "--format",
+            "json",
+            "--criterion-baseline",
+            "commit-00",
+        ])
+        .arg(&dst)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        v["metrics"].as_array().unwrap().len(),
+        benches.len() - 1,
+        "every other benchmark is read"
+    );
+    let warnings = v["warnings"].to_string();
+    assert!(
+        warnings.contains(&format!(
+            "{}: holds sample.json, but its benchmark.json is not a criterion description",
+            victim.display()
+        )),
+        "{warnings}"
+    );
+}
+
 fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap();
     for e in std::fs::read_dir(src).unwrap() {
