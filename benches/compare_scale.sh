@@ -4,7 +4,9 @@
 #
 #   benches/compare_scale.sh [WORK_DIR]
 #
-# Needs farm-bench (the tool library) and, for the Go row, ../shared/peers/benchstat.
+# Needs farm-bench (the tool library); for the Go rows ../shared/peers/benchstat; for the
+# criterion rows python3 with numpy (../shared/peers/gen_bench.py) and critcmp 0.1.8
+# (`cargo install critcmp --version 0.1.8`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-$(mktemp -d)}"
@@ -36,3 +38,22 @@ echo "== Go text, 10,000 x 10 a side, against benchstat"
 farm-bench -n 10 --vs "$peers/benchstat $work/go-base.txt $work/go-head.txt" -- "$bin" compare "$work/go-base.txt" "$work/go-head.txt"
 echo "== Go text, 100,000 x 10 a side, against benchstat"
 farm-bench -n 5 --timeout 600 --vs "$peers/benchstat $work/go100k-base.txt $work/go100k-head.txt" -- "$bin" compare "$work/go100k-base.txt" "$work/go100k-head.txt"
+echo "== table rendering: the default table report of 10,000 / 30,000 / 100,000 generated JUnit cases a side"
+for n in 10000 30000 100000; do
+    [ -f "$work/t$n-a.xml" ] || "$gen" junit "$work/t$n-a.xml" "$n" 1
+    [ -f "$work/t$n-b.xml" ] || "$gen" junit "$work/t$n-b.xml" "$n" 2
+    echo "$n cases a side: $("$bin" compare "$work/t$n-a.xml" "$work/t$n-b.xml" | wc -l) lines"
+    farm-bench -n 5 --timeout 300 -- "$bin" compare "$work/t$n-a.xml" "$work/t$n-b.xml"
+done
+echo "== criterion folders, 1,000 / 10,000 benchmarks a side, against critcmp"
+for n in 1000 10000; do
+    if [ ! -d "$work/crit$n" ]; then
+        python3 "$peers/gen_bench.py" --n "$n" --k 10 --kind ab --seed 1 --out "$work/crit$n" --formats criterion > /dev/null
+        # One tree a side, each holding one baseline (hard links, no copy).
+        cp -al "$work/crit$n/criterion" "$work/crit$n/base"
+        cp -al "$work/crit$n/criterion" "$work/crit$n/head"
+        find "$work/crit$n/base" -type d -name new -prune -exec rm -rf {} +
+        find "$work/crit$n/head" -type d -name base -prune -exec rm -rf {} +
+    fi
+    farm-bench -n 10 --vs "critcmp --target-dir $work/crit$n/criterion base new" -- "$bin" compare "$work/crit$n/base" "$work/crit$n/head"
+done
