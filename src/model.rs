@@ -389,6 +389,16 @@ impl SharedNames {
         }
     }
 
+    /// Whether `id` is the shared copy of the id of the `i`-th test of the run these names
+    /// come from (the same pointer, not only the same text). That run was checked, so its
+    /// ids are distinct: a run whose every id is such a copy at its own place holds each
+    /// test once.
+    pub fn is_id_at(&self, i: usize, id: &Name) -> bool {
+        self.in_order
+            .get(i)
+            .is_some_and(|[a, _]| std::sync::Arc::ptr_eq(a, id))
+    }
+
     /// The shared copy of `s`, or a new one when no run holds it.
     pub fn get(&self, s: &str) -> Name {
         self.set.get(s).cloned().unwrap_or_else(|| Name::from(s))

@@ -286,12 +286,17 @@ fn mixed_runs<'a>(c: &TestComparison<'a>) -> Evidence {
             ));
         }
     }
-    let mut snapshots: Vec<String> = Vec::new();
-    for id in bp.iter().chain(&bf).chain(&hp).chain(&hf) {
-        if !snapshots.iter().any(|s| s == id) {
-            snapshots.push((*id).to_string());
-        }
-    }
+    // Each run once, in order. A set, not a scan of the list: a flaky test over 200 pooled
+    // runs compared 20,000 pairs of ids (3% of such a comparison).
+    let mut seen: hashbrown::HashSet<&str> = hashbrown::HashSet::new();
+    let snapshots: Vec<String> = bp
+        .iter()
+        .chain(&bf)
+        .chain(&hp)
+        .chain(&hf)
+        .filter(|id| seen.insert(id))
+        .map(|id| (*id).to_string())
+        .collect();
     Evidence {
         rule: "flaky".into(),
         detail: format!("{}: non-deterministic", parts.join("; ")),

@@ -36,13 +36,13 @@ pub fn parse_shared(
 ) -> Result<Snapshot, IngestError> {
     if super::snapshot_lines::sniff(&bytes[..bytes.len().min(4096)]) {
         let snap = super::snapshot_lines::decode(path, bytes, names)?;
-        check_values(path, &snap)?;
+        check_values(path, &snap, names)?;
         return Ok(snap);
     }
     match serde_json::from_slice::<Snapshot>(bytes) {
         Ok(mut snap) => {
             check_schema(path, Some(&serde_json::Value::String(snap.schema.clone())))?;
-            check_values(path, &snap)?;
+            check_values(path, &snap, None)?;
             fold_cpu_time_metrics(&mut snap);
             if let Some(names) = names {
                 names.share(&mut snap);
@@ -96,7 +96,14 @@ fn check_schema(path: &Path, schema: Option<&serde_json::Value>) -> Result<(), I
     }
 }
 
-fn check_values(path: &Path, snap: &Snapshot) -> Result<(), IngestError> {
+/// Checks what the decoder leaves to it: the run's time, each id once, durations. `names`,
+/// when the ids point to them, spares the set of ids: a run whose every id is the shared
+/// copy of the id at the same place in an earlier, checked run holds each test once.
+fn check_values(
+    path: &Path,
+    snap: &Snapshot,
+    names: Option<&SharedNames>,
+) -> Result<(), IngestError> {
     if let Some(t) = &snap.run.time
         && t.parse::<jiff::Timestamp>().is_err()
     {
@@ -105,9 +112,15 @@ fn check_values(path: &Path, snap: &Snapshot) -> Result<(), IngestError> {
             format!("run.time `{t}` is not an RFC 3339 time (e.g. 2026-11-22T01:02:03Z)"),
         ));
     }
-    let mut ids = hashbrown::HashSet::with_capacity(snap.tests.len());
+    let as_shared = names.is_some_and(|n| {
+        snap.tests
+            .iter()
+            .enumerate()
+            .all(|(i, t)| n.is_id_at(i, &t.id))
+    });
+    let mut ids = hashbrown::HashSet::with_capacity(if as_shared { 0 } else { snap.tests.len() });
     for (i, t) in snap.tests.iter().enumerate() {
-        if !ids.insert(t.id.as_ref()) {
+        if !as_shared && !ids.insert(t.id.as_ref()) {
             return Err(IngestError::unusable(
                 path,
                 format!(
@@ -314,6 +327,48 @@ mod tests {
         );
         let ok = snap(vec![test("x", 1.0)], "\"2026-01-01T00:00:00Z\"");
         assert!(parse(p(), ok.as_bytes()).is_ok());
+    }
+
+    /// A stored run read beside an earlier one, pointing to its ids, is still refused when
+    /// it holds an id twice: at the earlier run's places but one, past its end, or where the
+    /// earlier run held another test.
+    #[test]
+    fn a_run_read_with_shared_names_is_refused_when_it_holds_an_id_twice() {
+        let run = |ids: &[&str]| {
+            // Made with distinct ids, which are then set as given.
+            let tests: Vec<String> = (0..ids.len())
+                .map(|i| {
+                    format!(
+                        r#"{{"id":"t{i}","name":"t{i}","status":"passed","attempts":[{{"status":"passed","duration_s":1.0}}],"duration_s":1.0}}"#
+                    )
+                })
+                .collect();
+            let json = format!(
+                r#"{{"schema":"regdiff.snapshot/1","run":{{"branch":null,"commit":null,"time":null}},"tests":[{}]}}"#,
+                tests.join(",")
+            );
+            let mut s = parse(p(), json.as_bytes()).unwrap();
+            for (t, id) in s.tests.iter_mut().zip(ids) {
+                t.id = (*id).into();
+                t.name = (*id).into();
+            }
+            super::super::snapshot_lines::encode(&s)
+        };
+        let first = parse(p(), &run(&["a", "b", "c", "d"])).unwrap();
+        let names = SharedNames::of(&first);
+        let read = |ids: &[&str]| parse_shared(p(), &run(ids), Some(&names)).map(|s| s.tests.len());
+        assert_eq!(read(&["a", "b", "c", "d"]).unwrap(), 4);
+        assert_eq!(read(&["a", "b"]).unwrap(), 2);
+        assert_eq!(read(&["b", "a", "c"]).unwrap(), 3);
+        for twice in [
+            &["a", "b", "c", "a"][..],
+            &["a", "b", "c", "d", "b"],
+            &["a", "a"],
+            &["d", "b", "c", "d"],
+        ] {
+            let e = read(twice).unwrap_err().to_string();
+            assert!(e.contains("appears twice"), "{twice:?}: {e}");
+        }
     }
 
     #[test]
