@@ -423,11 +423,13 @@ struct RowIn<'a> {
     p: Option<BTreeMap<String, String>>,
     #[serde(borrow)]
     c: Option<[Option<Text<'a>>; 3]>,
-    m: Option<Metric>,
+    // The rare rows' fields boxed: a row is made and moved for each line, and their room
+    // was copied with each test row.
+    m: Option<Box<Metric>>,
     w: Option<String>,
     src: Option<String>,
-    prop: Option<(String, String)>,
-    end: Option<Counts>,
+    prop: Option<Box<(String, String)>>,
+    end: Option<Box<Counts>>,
 }
 
 impl<'a> RowIn<'a> {
@@ -848,16 +850,17 @@ fn scan_rows(
             contexts.push(c.map(|n| n.map(|t| sink.name(&t.0))));
         } else if let Some(m) = row.m {
             seen.metrics += 1;
-            sink.metric(m);
+            sink.metric(*m);
         } else if let Some(w) = row.w {
             seen.warnings += 1;
             sink.extra(Extra::Warning(w));
         } else if let Some(s) = row.src {
             sink.extra(Extra::Source(s));
-        } else if let Some((k, v)) = row.prop {
+        } else if let Some(prop) = row.prop {
+            let (k, v) = *prop;
             sink.extra(Extra::Property(k, v));
         } else if let Some(c) = row.end {
-            end = Some((n, c));
+            end = Some((n, *c));
         } else {
             return Err(bad_row(
                 path,
