@@ -39,6 +39,9 @@ pub struct Observation<'a> {
     pub status: Status,
     /// The result is one attempt, of the result's status (no retry).
     pub single: bool,
+    /// The result carries tags (most carry none: the passes that collect a test's tags
+    /// skip the others without reading them).
+    pub tagged: bool,
 }
 
 impl<'a> Observation<'a> {
@@ -50,6 +53,7 @@ impl<'a> Observation<'a> {
             run: run as u32,
             status: result.status,
             single: result.attempts.len() == 1 && result.attempts[0].status == result.status,
+            tagged: !result.tags.is_empty(),
         }
     }
 
@@ -358,12 +362,14 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// What an observation says of its result's attempts is what the result says, for
-        /// any list of attempts (none, one of the result's status or of another, retries).
+        /// What an observation says of its result's attempts and tags is what the result
+        /// says, for any list of attempts (none, one of the result's status or of another,
+        /// retries) and of tags.
         #[test]
         fn an_observation_counts_as_its_result(
             status in 0usize..4,
             attempts in proptest::collection::vec(0usize..4, 0..4),
+            tags in proptest::collection::vec("[a-z]{1,3}", 0..3),
         ) {
             use crate::model::Attempt;
             let all = [Status::Passed, Status::Failed, Status::Errored, Status::Skipped];
@@ -371,6 +377,7 @@ mod tests {
             let t = &mut s.tests[0];
             t.status = all[status];
             t.attempts = attempts.iter().map(|&a| Attempt::new(all[a])).collect();
+            t.tags = tags.into();
             let t = &s.tests[0];
             let o = Observation::new(3, "r3", t);
             proptest::prop_assert_eq!(o.status, t.status);
@@ -381,6 +388,7 @@ mod tests {
                 t.attempts.iter().filter(|a| a.status.is_failure()).count()
             );
             proptest::prop_assert_eq!(o.passed_after_retry(), t.passed_after_retry());
+            proptest::prop_assert_eq!(o.tagged, !t.tags.is_empty());
         }
     }
 }

@@ -561,6 +561,55 @@ fn user_rules_and_their_warnings() {
         .stderr(predicate::str::contains("regdiff.toml").and(predicate::str::contains("fail_onn")));
 }
 
+/// Tags a report gives (JUnit `tag` properties) reach the report's items from either side,
+/// each once, head's first, also when only some runs of a side carry them.
+#[test]
+fn tags_from_the_reports_reach_the_items() {
+    let d = TempDir::new().unwrap();
+    let case = |name: &str, tags: &str, fail: bool| {
+        let props = if tags.is_empty() {
+            String::new()
+        } else {
+            format!(r#"<properties><property name="tags" value="{tags}"/></properties>"#)
+        };
+        let failure = if fail {
+            "<failure message=\"boom\"/>"
+        } else {
+            ""
+        };
+        format!(r#"<testcase classname="c" name="{name}">{props}{failure}</testcase>"#)
+    };
+    let suite =
+        |cases: Vec<String>| format!("<testsuite name=\"s\">{}</testsuite>", cases.concat());
+    let base = write(
+        d.path(),
+        "base.xml",
+        &suite(vec![case("a", "slow", false), case("b", "", false)]),
+    );
+    let head = write(
+        d.path(),
+        "head.xml",
+        &suite(vec![case("a", "db, slow", true), case("b", "", true)]),
+    );
+    let out = regdiff(d.path())
+        .args(["compare", "--format", "json"])
+        .arg(&base)
+        .arg(&head)
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    let r = json_report(&out);
+    assert_eq!(item(&r, "c::a")["tags"], serde_json::json!(["db", "slow"]));
+    assert!(
+        item(&r, "c::b")["tags"]
+            .as_array()
+            .is_none_or(|t| t.is_empty()),
+        "{}",
+        item(&r, "c::b")
+    );
+}
+
 #[test]
 fn critical_tests_and_coverage_limits_in_the_gate() {
     let d = TempDir::new().unwrap();

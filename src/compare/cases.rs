@@ -187,7 +187,12 @@ impl<'a> TestComparison<'a> {
     /// Tags from either side (head's first), each once.
     pub fn tags(&self) -> Vec<String> {
         let mut tags: Vec<String> = Vec::new();
-        for o in self.head_obs.iter().chain(self.base_obs) {
+        for o in self
+            .head_obs
+            .iter()
+            .chain(self.base_obs)
+            .filter(|o| o.tagged)
+        {
             for tag in o.result.tags.iter() {
                 if !tags.contains(tag) {
                     tags.push(tag.clone());
