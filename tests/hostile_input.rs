@@ -251,18 +251,8 @@ fn defect_05_a_symlink_loop_reads_each_folder_once() {
 #[test]
 fn defect_06_a_criterion_benchmark_without_its_description_is_named() {
     let d = TempDir::new().unwrap();
-    let src = criterion_fixture();
-    let dst = d.path().join("criterion");
-    copy_dir(&src, &dst);
     // Take the description out of one benchmark's chosen baseline.
-    let mut benches: Vec<_> = std::fs::read_dir(dst.join("commit-00"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("commit-00/benchmark.json").is_file())
-        .collect();
-    benches.sort();
-    let victim = benches[0].join("commit-00");
-    std::fs::remove_file(victim.join("benchmark.json")).unwrap();
+    let (dst, _, victim) = criterion_copy_without_a_description(d.path());
     regdiff(d.path())
         .args(["show", "--criterion-baseline", "commit-00"])
         .arg(&dst)
@@ -279,17 +269,8 @@ fn defect_06_a_criterion_benchmark_without_its_description_is_named() {
 #[test]
 fn a_fifo_in_place_of_a_criterion_description_is_not_read() {
     let d = TempDir::new().unwrap();
-    let dst = d.path().join("criterion");
-    copy_dir(&criterion_fixture(), &dst);
-    let mut benches: Vec<_> = std::fs::read_dir(dst.join("commit-00"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("commit-00/benchmark.json").is_file())
-        .collect();
-    benches.sort();
-    assert!(benches.len() > 1);
-    let victim = benches[0].join("commit-00");
-    std::fs::remove_file(victim.join("benchmark.json")).unwrap();
+    let (dst, benches, victim) = criterion_copy_without_a_description(d.path());
+    assert!(benches > 1);
     mkfifo(&victim.join("benchmark.json"));
     let out = regdiff(d.path())
         .args([
@@ -309,7 +290,7 @@ fn a_fifo_in_place_of_a_criterion_description_is_not_read() {
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(
         v["metrics"].as_array().unwrap().len(),
-        benches.len() - 1,
+        benches - 1,
         "every other benchmark is read"
     );
     let warnings = v["warnings"].to_string();
@@ -320,6 +301,24 @@ fn a_fifo_in_place_of_a_criterion_description_is_not_read() {
         )),
         "{warnings}"
     );
+}
+
+/// A copy of the criterion fixture in `dir` whose first benchmark's chosen baseline has no
+/// benchmark.json: the copy, how many benchmarks it holds, that baseline's folder.
+fn criterion_copy_without_a_description(
+    dir: &Path,
+) -> (std::path::PathBuf, usize, std::path::PathBuf) {
+    let dst = dir.join("criterion");
+    copy_dir(&criterion_fixture(), &dst);
+    let mut benches: Vec<_> = std::fs::read_dir(dst.join("commit-00"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("commit-00/benchmark.json").is_file())
+        .collect();
+    benches.sort();
+    let victim = benches[0].join("commit-00");
+    std::fs::remove_file(victim.join("benchmark.json")).unwrap();
+    (dst, benches.len(), victim)
 }
 
 fn copy_dir(src: &Path, dst: &Path) {
