@@ -277,7 +277,7 @@ pub fn attribute(c: &TestComparison<'_>, ctx: &Context<'_>) -> Findings {
         };
         let found = ctx.rules.match_failure(last);
         f.head_runs.push(HeadFailure {
-            run_id: o.run_id.to_string(),
+            run_id: c.head_run_id(o).to_string(),
             rule: found.as_ref().map(|m| m.rule),
         });
         match found {
@@ -315,7 +315,10 @@ pub fn attribute(c: &TestComparison<'_>, ctx: &Context<'_>) -> Findings {
                     head_failures.len(),
                     strong_rules.join("; ")
                 ),
-                snapshots: head_failures.iter().map(|o| o.run_id.to_string()).collect(),
+                snapshots: head_failures
+                    .iter()
+                    .map(|o| c.head_run_id(o).to_string())
+                    .collect(),
             };
             f.strong.push((Strong::E4, ev));
         } else {
@@ -368,7 +371,10 @@ pub fn attribute(c: &TestComparison<'_>, ctx: &Context<'_>) -> Findings {
                     "the base failures match a strong infrastructure rule ({}): the fix may be the environment recovering",
                     names.join(", ")
                 ),
-                snapshots: base_failures.iter().map(|o| o.run_id.to_string()).collect(),
+                snapshots: base_failures
+                    .iter()
+                    .map(|o| c.base_run_id(o).to_string())
+                    .collect(),
             });
         }
     }
@@ -429,6 +435,8 @@ fn mentions_setup(a: &crate::model::Attempt) -> bool {
 fn evidence_known_failure(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Findings) {
     let head_sigs = head_failure_signatures(c);
     let mut runs = Vec::new();
+    // Each run once: a set, not a scan of the list (quadratic over hundreds of pooled runs).
+    let mut seen: hashbrown::HashSet<&str> = hashbrown::HashSet::new();
     let mut example = None;
     let mut final_failure = false;
     for o in c.base_obs {
@@ -442,8 +450,9 @@ fn evidence_known_failure(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Fin
                 .iter()
                 .any(|h| similarity(h, &sig) >= ctx.thresholds.similarity)
             {
-                if !runs.contains(&o.run_id.to_string()) {
-                    runs.push(o.run_id.to_string());
+                let id = c.base_run_id(o);
+                if seen.insert(id) {
+                    runs.push(id.to_string());
                 }
                 final_failure |= i == last;
                 example.get_or_insert(sig);
@@ -481,7 +490,7 @@ fn evidence_retry_passed(c: &TestComparison<'_>, f: &mut Findings) {
                 && o.result.any_attempt_passed()
                 && o.result.attempts.iter().any(|a| a.status.is_failure())
         })
-        .map(|o| o.run_id.to_string())
+        .map(|o| c.head_run_id(o).to_string())
         .collect();
     if runs.is_empty() {
         return;
@@ -626,7 +635,7 @@ fn evidence_mass(c: &TestComparison<'_>, ctx: &Context<'_>, f: &mut Findings) {
         let strong_rule = f
             .head_runs
             .iter()
-            .find(|h| h.run_id == o.run_id)
+            .find(|h| h.run_id == c.head_run_id(o))
             .and_then(|h| h.rule)
             .is_some_and(|r| ctx.rules.rules[r].strength == Strength::Strong);
         // Seen on base failing several tests the same way: a known outage pattern.

@@ -255,22 +255,25 @@ fn skip_reason(c: &TestComparison<'_>) -> Option<String> {
 
 /// Named evidence for mixed results: which runs of each side passed and which failed.
 fn mixed_runs<'a>(c: &TestComparison<'a>) -> Evidence {
-    fn describe<'a>(obs: &[crate::align::Observation<'a>]) -> (Vec<&'a str>, Vec<&'a str>, usize) {
+    fn describe<'a>(
+        obs: &[crate::align::Observation<'_>],
+        id: impl Fn(&crate::align::Observation<'_>) -> &'a str,
+    ) -> (Vec<&'a str>, Vec<&'a str>, usize) {
         let passed: Vec<&str> = obs
             .iter()
             .filter(|o| o.status == crate::model::Status::Passed)
-            .map(|o| o.run_id)
+            .map(&id)
             .collect();
         let failed: Vec<&str> = obs
             .iter()
             .filter(|o| o.status.is_failure())
-            .map(|o| o.run_id)
+            .map(&id)
             .collect();
         let retried = obs.iter().filter(|o| o.passed_after_retry()).count();
         (passed, failed, retried)
     }
-    let (bp, bf, br) = describe(c.base_obs);
-    let (hp, hf, hr) = describe(c.head_obs);
+    let (bp, bf, br) = describe(c.base_obs, |o| c.base_run_id(o));
+    let (hp, hf, hr) = describe(c.head_obs, |o| c.head_run_id(o));
     let mut parts = Vec::new();
     for (side, p, f, r) in [("base", &bp, &bf, br), ("head", &hp, &hf, hr)] {
         if !p.is_empty() && !f.is_empty() {

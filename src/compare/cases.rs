@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::align::{AlignedTest, Observation};
+use crate::align::{AlignedTest, Observation, RunIds};
 use crate::model::{Change, Name, Status};
 use crate::stats::fisher::fisher_exact;
 
@@ -146,6 +146,8 @@ pub struct TestComparison<'a> {
     pub base_obs: &'a [Observation<'a>],
     /// Head observations.
     pub head_obs: &'a [Observation<'a>],
+    /// The ids of the runs of each side (an observation holds its run's index).
+    runs: &'a RunIds<'a>,
     /// What the counts show.
     pub change: Change,
     /// Exact test on the failure counts, when a side has mixed results.
@@ -177,6 +179,16 @@ impl<'a> TestComparison<'a> {
     /// copy (the name is `None` only when no run gave one).
     pub fn shared_names(&self) -> [Option<&'a Name>; 4] {
         [self.suite, self.classname, self.name, self.file]
+    }
+
+    /// The id of the base run of `o`, one of [`Self::base_obs`].
+    pub fn base_run_id(&self, o: &Observation<'_>) -> &'a str {
+        self.runs.base[o.run as usize]
+    }
+
+    /// The id of the head run of `o`, one of [`Self::head_obs`].
+    pub fn head_run_id(&self, o: &Observation<'_>) -> &'a str {
+        self.runs.head[o.run as usize]
     }
 
     /// Exact test on the failure counts, when a side has mixed results.
@@ -299,6 +311,7 @@ pub fn compare_test<'a>(
         head,
         base_obs: t.base,
         head_obs: t.head,
+        runs: t.runs,
         change,
         rate_test: rate_test.map(Box::new),
     }
@@ -310,8 +323,11 @@ mod tests {
 
     #[test]
     fn a_comparison_stays_small() {
-        // One per test of a comparison, held until the report is built.
-        assert!(std::mem::size_of::<TestComparison<'_>>() <= 176);
+        // One per test of a comparison, held until the report is built. 184 since it points
+        // to the sides' run ids (8 bytes), which each observation held (16 bytes): a test
+        // has at least one observation, two in a comparison of one run a side.
+        assert!(std::mem::size_of::<TestComparison<'_>>() <= 184);
+        assert!(std::mem::size_of::<Observation<'_>>() <= 16);
     }
 
     /// `describe` as it was written first, part by part, for checking.
