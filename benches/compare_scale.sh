@@ -39,11 +39,13 @@ farm-bench -n 10 --vs "$peers/benchstat $work/go-base.txt $work/go-head.txt" -- 
 echo "== Go text, 100,000 x 10 a side, against benchstat"
 farm-bench -n 5 --timeout 600 --vs "$peers/benchstat $work/go100k-base.txt $work/go100k-head.txt" -- "$bin" compare "$work/go100k-base.txt" "$work/go100k-head.txt"
 echo "== table rendering: the default table report of 10,000 / 30,000 / 100,000 generated JUnit cases a side"
-for n in 10000 30000 100000; do
-    [ -f "$work/t$n-a.xml" ] || "$gen" junit "$work/t$n-a.xml" "$n" 1
-    [ -f "$work/t$n-b.xml" ] || "$gen" junit "$work/t$n-b.xml" "$n" 2
-    echo "$n cases a side: $("$bin" compare "$work/t$n-a.xml" "$work/t$n-b.xml" | wc -l) lines"
-    farm-bench -n 5 --timeout 300 -- "$bin" compare "$work/t$n-a.xml" "$work/t$n-b.xml"
+for k in 10 30 100; do
+    # The files of 100,000 cases are the ones made above.
+    a="$work/j${k}k-a.xml" b="$work/j${k}k-b.xml"
+    [ -f "$a" ] || "$gen" junit "$a" "${k}000" 1
+    [ -f "$b" ] || "$gen" junit "$b" "${k}000" 2
+    echo "${k},000 cases a side: $("$bin" compare "$a" "$b" | wc -l) lines"
+    farm-bench -n 5 --timeout 300 -- "$bin" compare "$a" "$b"
 done
 echo "== criterion folders, 1,000 / 10,000 benchmarks a side, against critcmp"
 for n in 1000 10000; do

@@ -142,11 +142,6 @@ impl<'a> Alignment<'a> {
         }
     }
 
-    /// The ids of the runs of each side.
-    pub fn runs(&self) -> &RunIds<'a> {
-        &self.runs
-    }
-
     /// Every aligned test, in first-seen order.
     pub fn iter(&self) -> impl Iterator<Item = AlignedTest<'a, '_>> + '_ {
         (0..self.len()).map(|i| self.get(i))

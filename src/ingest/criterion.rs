@@ -109,7 +109,7 @@ fn find_benchmark_dirs(
         out.push((dir.to_path_buf(), bytes));
         return Ok(());
     }
-    let mut files: Vec<std::ffi::OsString> = Vec::new();
+    let mut has_samples = false;
     let mut subdirs: Vec<PathBuf> = Vec::new();
     for e in std::fs::read_dir(dir)? {
         let Ok(e) = e else { continue };
@@ -121,13 +121,12 @@ fn find_benchmark_dirs(
         if is_dir {
             subdirs.push(e.path());
         } else {
-            files.push(e.file_name());
+            has_samples |= e.file_name() == "sample.json";
         }
     }
-    let has = |name: &str| files.iter().any(|f| f == name);
     // A benchmark.json here was tried above: it is not criterion's (Google Benchmark writes
     // files of that name), or not a regular file that can be read (a FIFO is not waited on).
-    if has("sample.json") {
+    if has_samples {
         orphans.push(dir.to_path_buf());
     }
     if depth == 0 {

@@ -297,16 +297,6 @@ impl MetricFacts<'_> {
     pub fn code_stats(&self) -> impl Iterator<Item = &StatFacts> {
         self.view().code_stats()
     }
-
-    /// The statistics a call needs to agree: the code statistics and the median.
-    pub fn agreeing_stats(&self) -> impl Iterator<Item = &StatFacts> {
-        self.view().agreeing_stats()
-    }
-
-    /// Whether a noise model judged this metric (runs, history, or a group of ≥ 5).
-    pub fn has_noise_model(&self) -> bool {
-        self.view().has_noise_model()
-    }
 }
 
 /// What a metric's verdict and evidence are made from, borrowed from where the facts are
