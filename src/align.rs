@@ -32,8 +32,11 @@ pub struct Run<'a> {
 /// ten million observations of 1,000 pooled runs.
 #[derive(Debug, Clone, Copy)]
 pub struct Observation<'a> {
-    /// The result.
+    /// The result. For a repeat ([`crate::model::Repeats`]), the template's: everything
+    /// but its duration is the run's.
     pub result: &'a TestResult,
+    /// The run's duration of the test (read it here, not from `result`).
+    pub duration_s: &'a Option<f64>,
     /// Index of the run within its side (its id: [`RunIds`]).
     pub run: u32,
     /// The result's status.
@@ -48,8 +51,14 @@ pub struct Observation<'a> {
 impl<'a> Observation<'a> {
     /// The observation of `result` in run `run` (index within its side).
     pub fn new(run: usize, result: &'a TestResult) -> Self {
+        Observation::with_duration(run, result, &result.duration_s)
+    }
+
+    /// The observation of `result` with the run's duration `duration_s` (a repeat's).
+    pub fn with_duration(run: usize, result: &'a TestResult, duration_s: &'a Option<f64>) -> Self {
         Observation {
             result,
+            duration_s,
             run: run as u32,
             status: result.status,
             single: result.attempts.len() == 1 && result.attempts[0].status == result.status,
@@ -156,20 +165,20 @@ pub fn align_tests<'a>(base: &[Run<'a>], head: &[Run<'a>]) -> Alignment<'a> {
     let largest: usize = base
         .iter()
         .chain(head)
-        .map(|r| r.snapshot.tests.len())
+        .map(|r| r.snapshot.test_count())
         .max()
         .unwrap_or(0);
     let mut index: HashMap<&'a str, u32> = HashMap::with_capacity(largest);
     let mut ids: Vec<&'a str> = Vec::with_capacity(largest);
     // Test index of every result, side by side, run by run.
     let mut slot_of = |side: &[Run<'a>]| -> Vec<u32> {
-        let mut slots = Vec::with_capacity(side.iter().map(|r| r.snapshot.tests.len()).sum());
+        let mut slots = Vec::with_capacity(side.iter().map(|r| r.snapshot.test_count()).sum());
         for run in side {
             // Runs of one suite list their tests in the same order: the test after the
             // previous one's slot is tried before the table (two million lookups for 200
             // runs of 10,000 tests). A test found so is already in the table.
             let mut next = 0usize;
-            for t in &run.snapshot.tests {
+            for (t, _) in run.snapshot.results() {
                 let id = t.id.as_ref();
                 let slot = match ids.get(next) {
                     Some(&known) if known == id => next as u32,
@@ -215,19 +224,21 @@ fn group<'a>(side: &[Run<'a>], slots: &[u32], n: usize) -> (Vec<Observation<'a>>
     let mut fill = start.clone();
     // Every slot is written below; they start as copies of the first result (rather than
     // as `Option`s unwrapped into a second vector: 64 MB for 200 runs of 10,000 tests).
-    let Some(first) = side
-        .iter()
-        .find_map(|r| r.snapshot.tests.first().map(|t| Observation::new(0, t)))
-    else {
+    let Some(first) = side.iter().find_map(|r| {
+        r.snapshot
+            .results()
+            .next()
+            .map(|(t, _)| Observation::new(0, t))
+    }) else {
         return (Vec::new(), start);
     };
     let mut out: Vec<Observation<'a>> = vec![first; slots.len()];
     let mut k = 0;
     for (run_idx, run) in side.iter().enumerate() {
-        for result in &run.snapshot.tests {
+        for (result, duration_s) in run.snapshot.results() {
             let s = slots[k] as usize;
             k += 1;
-            out[fill[s] as usize] = Observation::new(run_idx, result);
+            out[fill[s] as usize] = Observation::with_duration(run_idx, result, duration_s);
             fill[s] += 1;
         }
     }

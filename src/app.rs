@@ -254,7 +254,13 @@ fn load_stored(
     metas: &[&RunMeta],
     id_map: &IdMap,
 ) -> Result<Vec<Resolved>> {
-    let (loaded, failures) = load_many(store, metas);
+    // The runs of a side may hold the tests that repeat another run's as repeats, which only
+    // the alignment reads; the id map rewrites the tests of each run, so it reads them whole.
+    let (loaded, failures) = if id_map.is_empty() {
+        crate::store::load_many_repeating(store, metas)
+    } else {
+        load_many(store, metas)
+    };
     if let Some(e) = failures.into_iter().next() {
         bail!("`{spec}` names a stored run that cannot be read: {e}");
     }
@@ -419,7 +425,7 @@ fn compare(
     // A branch selector on the base side picks a run that holds what the head holds: the
     // latest run of `main` may be its benchmark run when the head is a JUnit report.
     let head_kind = RunKind {
-        tests: head.iter().any(|r| !r.snapshot.tests.is_empty()),
+        tests: head.iter().any(|r| r.snapshot.test_count() > 0),
         metrics: head.iter().any(|r| !r.snapshot.metrics.is_empty()),
     };
     let base_kind = match args.base_kind {
@@ -461,7 +467,7 @@ fn compare(
     }
     // The base must hold each kind the head holds: a base of "0 tests, 5 metrics" against a
     // JUnit head would make every test "added" and pass a gate that compared nothing.
-    let base_has_tests = base.iter().any(|r| !r.snapshot.tests.is_empty());
+    let base_has_tests = base.iter().any(|r| r.snapshot.test_count() > 0);
     let base_has_metrics = base.iter().any(|r| !r.snapshot.metrics.is_empty());
     for (kind, head_has, base_has, chosen) in [
         ("tests", head_kind.tests, base_has_tests, base_kind.tests),

@@ -46,9 +46,46 @@ pub struct Snapshot {
     /// Suite-level properties of the source report (`suite name / property name` → value).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub properties: BTreeMap<String, String>,
+    /// Tests held as repeats of another run's, beside `tests` (see [`Repeats`]). Only the
+    /// comparison's reading of stored runs makes them (`store::load_many_repeating`), and
+    /// only its alignment reads them; they are never written.
+    #[serde(skip)]
+    pub repeats: Option<Box<Repeats>>,
+}
+
+/// The tests of a run that are another run's (the template's) but for their duration:
+/// same id, names, context, line, status, tags and properties, one attempt with no text, and
+/// no failure. Of 200 stored runs of one suite nearly every result is such a repeat of the
+/// first run's; held as an index and a duration each, they take 20 bytes rather than the 168
+/// of a result.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Repeats {
+    /// The template run's tests, shared by every run that repeats them.
+    pub template: std::sync::Arc<[TestResult]>,
+    /// Each repeat's test, as its index in `template`, in the order of the run's rows.
+    pub at: Vec<u32>,
+    /// Each repeat's duration (of its one attempt), beside `at`.
+    pub durations: Vec<Option<f64>>,
 }
 
 impl Snapshot {
+    /// Number of tests of the run, repeats included.
+    pub fn test_count(&self) -> usize {
+        self.tests.len() + self.repeats.as_ref().map_or(0, |r| r.at.len())
+    }
+
+    /// Every test of the run (its own results, then its repeats, see [`Repeats`]), each with
+    /// its duration: a repeat's result is the template's, whose own duration is not the run's.
+    pub fn results(&self) -> impl Iterator<Item = (&TestResult, &Option<f64>)> {
+        let own = self.tests.iter().map(|t| (t, &t.duration_s));
+        let repeated = self.repeats.iter().flat_map(|r| {
+            r.at.iter()
+                .zip(&r.durations)
+                .map(|(&i, d)| (&r.template[i as usize], d))
+        });
+        own.chain(repeated)
+    }
+
     /// An empty snapshot with the current schema tag.
     pub fn new() -> Self {
         Snapshot {
@@ -60,6 +97,7 @@ impl Snapshot {
             warnings: Vec::new(),
             sources: Vec::new(),
             properties: BTreeMap::new(),
+            repeats: None,
         }
     }
 }
@@ -341,6 +379,62 @@ pub struct SharedNames {
     /// Each test's id and name, in the run's order: the runs of a side list their tests in
     /// the same order, so the test at the same place is tried before the table.
     in_order: Vec<[Name; 2]>,
+    /// The run's tests, for the other runs to hold as [`Repeats`], when asked for.
+    template: Option<std::sync::Arc<Template>>,
+}
+
+/// A run's tests as others may repeat them (see [`Repeats`]).
+#[derive(Debug)]
+pub struct Template {
+    /// The tests.
+    pub results: std::sync::Arc<[TestResult]>,
+    /// Whether each may be repeated: one attempt with no text, and no failure.
+    repeatable: Vec<bool>,
+    /// Each test's index by id.
+    index: hashbrown::HashMap<Name, u32>,
+}
+
+impl Template {
+    fn of(s: &Snapshot) -> Self {
+        let results: std::sync::Arc<[TestResult]> = s.tests.clone().into();
+        let repeatable = results
+            .iter()
+            .map(|t| !t.status.is_failure() && t.implied_attempt())
+            .collect();
+        let index = results
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i as u32))
+            .collect();
+        Template {
+            results,
+            repeatable,
+            index,
+        }
+    }
+
+    /// The index of the test `id`, tried at `at` (the place of the row being read) first.
+    pub fn find(&self, at: usize, id: &str) -> Option<usize> {
+        match self.results.get(at) {
+            Some(t) if *t.id == *id => Some(at),
+            _ => self.index.get(id).map(|&i| i as usize),
+        }
+    }
+
+    /// Number of tests.
+    pub fn len(&self) -> usize {
+        self.results.len()
+    }
+
+    /// Whether it holds no test.
+    pub fn is_empty(&self) -> bool {
+        self.results.is_empty()
+    }
+
+    /// Whether the `i`-th test may be repeated (see [`Repeats`]).
+    pub fn repeatable(&self, i: usize) -> bool {
+        self.repeatable[i]
+    }
 }
 
 impl SharedNames {
@@ -359,7 +453,33 @@ impl SharedNames {
             .iter()
             .map(|t| [t.id.clone(), t.name.clone()])
             .collect();
-        SharedNames { set, in_order }
+        SharedNames {
+            set,
+            in_order,
+            template: None,
+        }
+    }
+
+    /// [`SharedNames::of`], with the run's tests for the others to repeat (see [`Repeats`]).
+    pub fn with_template(s: &Snapshot) -> Self {
+        SharedNames {
+            template: Some(std::sync::Arc::new(Template::of(s))),
+            ..SharedNames::of(s)
+        }
+    }
+
+    /// The run whose tests the others may repeat, when asked for.
+    pub fn template(&self) -> Option<&Template> {
+        self.template.as_deref()
+    }
+
+    /// The same names without the template: the runs are read whole.
+    pub fn without_template(&self) -> Self {
+        SharedNames {
+            set: self.set.clone(),
+            in_order: self.in_order.clone(),
+            template: None,
+        }
     }
 
     /// The same names in copies of their own (for another thread to point to).
@@ -371,7 +491,11 @@ impl SharedNames {
             .iter()
             .map(|[a, b]| [own(a), own(b)])
             .collect();
-        SharedNames { set, in_order }
+        SharedNames {
+            set,
+            in_order,
+            template: self.template.clone(),
+        }
     }
 
     /// The shared copies of the id and name of the `i`-th test of a run.
@@ -492,6 +616,23 @@ impl TestResult {
     /// Whether any attempt passed.
     pub fn any_attempt_passed(&self) -> bool {
         self.attempts.iter().any(|a| a.status == Status::Passed)
+    }
+
+    /// Whether its attempts are the one implied by its status and duration: one attempt,
+    /// of its status and duration, with no text.
+    pub fn implied_attempt(&self) -> bool {
+        match self.attempts.as_slice() {
+            [a] => {
+                a.status == self.status
+                    && a.duration_s.map(f64::to_bits) == self.duration_s.map(f64::to_bits)
+                    && a.message().is_none()
+                    && a.kind().is_none()
+                    && a.trace().is_none()
+                    && a.stdout().is_none()
+                    && a.stderr().is_none()
+            }
+            _ => false,
+        }
     }
 
     /// Whether the test carries a tag.

@@ -78,7 +78,8 @@ impl PastRuns {
 /// evidence asks about.
 pub fn failing_ids(head: &[Run<'_>]) -> HashSet<String> {
     head.iter()
-        .flat_map(|r| r.snapshot.tests.iter())
+        .flat_map(|r| r.snapshot.results())
+        .map(|(t, _)| t)
         .filter(|t| t.status.is_failure())
         .map(|t| t.id.to_string())
         .collect()

@@ -35,14 +35,22 @@ pub fn parse_shared(
     names: Option<&SharedNames>,
 ) -> Result<Snapshot, IngestError> {
     if super::snapshot_lines::sniff(&bytes[..bytes.len().min(4096)]) {
+        // Repeats of the template when asked for. A run that fails a check is read again
+        // whole, for the message that names its row (the repeats have no row number).
+        if let Some(n) = names.filter(|n| n.template().is_some())
+            && let Some(snap) = super::snapshot_lines::decode_repeating(path, bytes, n)?
+            && check_values(path, &snap, Ids::Distinct).is_ok()
+        {
+            return Ok(snap);
+        }
         let snap = super::snapshot_lines::decode(path, bytes, names)?;
-        check_values(path, &snap, names)?;
+        check_values(path, &snap, names.map_or(Ids::Check, Ids::Shared))?;
         return Ok(snap);
     }
     match serde_json::from_slice::<Snapshot>(bytes) {
         Ok(mut snap) => {
             check_schema(path, Some(&serde_json::Value::String(snap.schema.clone())))?;
-            check_values(path, &snap, None)?;
+            check_values(path, &snap, Ids::Check)?;
             fold_cpu_time_metrics(&mut snap);
             if let Some(names) = names {
                 names.share(&mut snap);
@@ -96,14 +104,20 @@ fn check_schema(path: &Path, schema: Option<&serde_json::Value>) -> Result<(), I
     }
 }
 
-/// Checks what the decoder leaves to it: the run's time, each id once, durations. `names`,
-/// when the ids point to them, spares the set of ids: a run whose every id is the shared
-/// copy of the id at the same place in an earlier, checked run holds each test once.
-fn check_values(
-    path: &Path,
-    snap: &Snapshot,
-    names: Option<&SharedNames>,
-) -> Result<(), IngestError> {
+/// What [`check_values`] knows of a run's ids.
+#[derive(Clone, Copy)]
+enum Ids<'n> {
+    /// Nothing: each is checked.
+    Check,
+    /// They may point to these names: a run whose every id is the shared copy of the id at
+    /// the same place in an earlier, checked run holds each test once.
+    Shared(&'n SharedNames),
+    /// They were found distinct as they were read (a run with repeats).
+    Distinct,
+}
+
+/// Checks what the decoder leaves to it: the run's time, each id once, durations.
+fn check_values(path: &Path, snap: &Snapshot, ids_known: Ids<'_>) -> Result<(), IngestError> {
     if let Some(t) = &snap.run.time
         && t.parse::<jiff::Timestamp>().is_err()
     {
@@ -112,12 +126,15 @@ fn check_values(
             format!("run.time `{t}` is not an RFC 3339 time (e.g. 2026-11-22T01:02:03Z)"),
         ));
     }
-    let as_shared = names.is_some_and(|n| {
-        snap.tests
+    let as_shared = match ids_known {
+        Ids::Check => false,
+        Ids::Shared(n) => snap
+            .tests
             .iter()
             .enumerate()
-            .all(|(i, t)| n.is_id_at(i, &t.id))
-    });
+            .all(|(i, t)| n.is_id_at(i, &t.id)),
+        Ids::Distinct => true,
+    };
     let mut ids = hashbrown::HashSet::with_capacity(if as_shared { 0 } else { snap.tests.len() });
     for (i, t) in snap.tests.iter().enumerate() {
         if !as_shared && !ids.insert(t.id.as_ref()) {
@@ -245,6 +262,7 @@ fn strip_position(msg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn p() -> &'static Path {
         Path::new("snap.json")
@@ -368,6 +386,170 @@ mod tests {
         ] {
             let e = read(twice).unwrap_err().to_string();
             assert!(e.contains("appears twice"), "{twice:?}: {e}");
+        }
+    }
+
+    /// What a change does to one test of the template run, in the run read after it.
+    #[derive(Debug, Clone, Copy)]
+    enum Change {
+        /// Only its duration.
+        Duration,
+        /// Nothing at all.
+        Same,
+        Status,
+        Name,
+        Suite,
+        Line,
+        Tag,
+        Property,
+        Retried,
+        Message,
+        /// A duration that is not a time.
+        BadDuration,
+        Missing,
+        /// Held twice.
+        Twice,
+    }
+
+    fn result(id: &str, status: crate::model::Status, d: f64) -> crate::model::TestResult {
+        let mut a = crate::model::Attempt::new(status);
+        a.duration_s = Some(d);
+        crate::model::TestResult {
+            id: id.into(),
+            suite: Some("suite".into()),
+            classname: None,
+            name: id.into(),
+            status,
+            attempts: smallvec::smallvec![a],
+            duration_s: Some(d),
+            file: None,
+            line: None,
+            tags: Default::default(),
+            properties: Default::default(),
+        }
+    }
+
+    /// A run's tests as a whole read holds them: each repeat made the run's own result.
+    fn tests_by_id(s: &Snapshot) -> BTreeMap<String, crate::model::TestResult> {
+        s.results()
+            .map(|(t, d)| {
+                let mut t = t.clone();
+                if t.duration_s != *d {
+                    t.duration_s = *d;
+                    t.attempts[0].duration_s = *d;
+                }
+                (t.id.to_string(), t)
+            })
+            .collect()
+    }
+
+    fn change() -> impl proptest::strategy::Strategy<Value = Change> {
+        use proptest::prelude::*;
+        prop_oneof![
+            6 => Just(Change::Duration),
+            1 => Just(Change::Same),
+            1 => Just(Change::Status),
+            1 => Just(Change::Name),
+            1 => Just(Change::Suite),
+            1 => Just(Change::Line),
+            1 => Just(Change::Tag),
+            1 => Just(Change::Property),
+            1 => Just(Change::Retried),
+            1 => Just(Change::Message),
+            1 => Just(Change::BadDuration),
+            1 => Just(Change::Missing),
+            1 => Just(Change::Twice),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// A run read as repeats of the template's holds what it holds read whole, and is
+        /// refused with the same message when it is refused; every test that differs from
+        /// the template's in its duration alone is a repeat.
+        #[test]
+        fn a_run_read_as_repeats_holds_what_it_holds_read_whole(
+            template in proptest::collection::vec((0u8..4, 1u32..1000), 1..12),
+            changes in proptest::collection::vec(change(), 12),
+            added in 0usize..3,
+            order in proptest::collection::vec(0usize..100, 16),
+        ) {
+            use crate::model::Status;
+            let status = |k: u8| [Status::Passed, Status::Skipped, Status::Failed, Status::Errored][k as usize];
+            let mut first = Snapshot::new();
+            for (i, (k, d)) in template.iter().enumerate() {
+                first.tests.push(result(&format!("t{i}"), status(*k), f64::from(*d) / 8.0));
+            }
+            let first = parse(p(), &super::super::snapshot_lines::encode(&first)).unwrap();
+            let mut run = Snapshot::new();
+            let mut repeats = 0;
+            for (i, t) in first.tests.iter().enumerate() {
+                let mut t = t.clone();
+                let d = t.duration_s.unwrap() + 0.5;
+                t.duration_s = Some(d);
+                t.attempts[0].duration_s = Some(d);
+                let c = changes[i];
+                let plain = !t.status.is_failure();
+                match c {
+                    Change::Duration | Change::Same if plain => repeats += 1,
+                    Change::Duration | Change::Same => {}
+                    Change::Status => {
+                        t.status = Status::Skipped;
+                        t.attempts[0].status = Status::Skipped;
+                        repeats += usize::from(first.tests[i].status == Status::Skipped);
+                    }
+                    Change::Name => t.name = "another".into(),
+                    Change::Suite => t.suite = None,
+                    Change::Line => t.line = Some(3),
+                    Change::Tag => t.tags.push("slow".into()),
+                    Change::Property => {
+                        t.properties.insert("k".into(), "v".into());
+                    }
+                    Change::Retried => t.attempts.insert(0, crate::model::Attempt::new(Status::Failed)),
+                    Change::Message => t.attempts[0].text_mut().message = Some("note".into()),
+                    Change::BadDuration => {
+                        t.duration_s = Some(-1.0);
+                        t.attempts[0].duration_s = Some(-1.0);
+                    }
+                    Change::Missing => continue,
+                    Change::Twice => run.tests.push(t.clone()),
+                }
+                if matches!(c, Change::Same) {
+                    t = first.tests[i].clone();
+                }
+                run.tests.push(t);
+            }
+            for a in 0..added {
+                run.tests.push(result(&format!("new{a}"), Status::Passed, 1.0));
+            }
+            // Some places swapped: a run's tests need not come in the template's order.
+            for (k, &o) in order.iter().enumerate() {
+                let n = run.tests.len();
+                if n > 1 && o < 30 {
+                    run.tests.swap(k % n, o % n);
+                }
+            }
+            let bytes = super::super::snapshot_lines::encode(&run);
+            let whole = parse_shared(p(), &bytes, Some(&SharedNames::of(&first)));
+            let repeating = parse_shared(p(), &bytes, Some(&SharedNames::with_template(&first)));
+            match (whole, repeating) {
+                (Ok(w), Ok(r)) => {
+                    proptest::prop_assert!(w.repeats.is_none());
+                    proptest::prop_assert_eq!(r.test_count(), w.tests.len());
+                    proptest::prop_assert_eq!(tests_by_id(&r), tests_by_id(&w));
+                    proptest::prop_assert_eq!(
+                        r.repeats.as_ref().map_or(0, |x| x.at.len()),
+                        repeats
+                    );
+                    let (mut r, mut w) = (r, w);
+                    r.tests.clear();
+                    r.repeats = None;
+                    w.tests.clear();
+                    proptest::prop_assert_eq!(r, w);
+                }
+                (Err(w), Err(r)) => proptest::prop_assert_eq!(r.to_string(), w.to_string()),
+                (w, r) => proptest::prop_assert!(false, "whole {:?}, as repeats {:?}", w.map(|_| ()), r.map(|_| ())),
+            }
         }
     }
 

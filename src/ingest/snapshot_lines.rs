@@ -42,8 +42,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::IngestError;
 use crate::model::{
-    Attempt, Attempts, EnvFingerprint, Metric, Name, RunInfo, SNAPSHOT_SCHEMA, SharedNames,
-    Snapshot, Status, TestResult, write_test_id,
+    Attempt, Attempts, EnvFingerprint, Metric, Name, Repeats, RunInfo, SNAPSHOT_SCHEMA,
+    SharedNames, Snapshot, Status, Template, TestResult, write_test_id,
 };
 
 /// The schema tag of the header line.
@@ -141,22 +141,6 @@ fn letter_status(s: &str) -> Option<Status> {
     })
 }
 
-/// Whether a test's attempts are the one implied by its status and duration.
-fn implied_attempt(t: &TestResult) -> bool {
-    match t.attempts.as_slice() {
-        [a] => {
-            a.status == t.status
-                && a.duration_s.map(f64::to_bits) == t.duration_s.map(f64::to_bits)
-                && a.message().is_none()
-                && a.kind().is_none()
-                && a.trace().is_none()
-                && a.stdout().is_none()
-                && a.stderr().is_none()
-        }
-        _ => false,
-    }
-}
-
 /// A test row as serde writes it: [`write_test_row`] writes the same bytes by hand, and
 /// tests hold it to this.
 #[cfg(test)]
@@ -232,7 +216,7 @@ fn write_test_row(out: &mut Vec<u8>, t: &TestResult, x: Option<u32>) -> std::io:
         out.extend_from_slice(b",\"id\":");
         string(out, &t.id);
     }
-    if !implied_attempt(t) {
+    if !t.implied_attempt() {
         out.extend_from_slice(b",\"a\":");
         serde_json::to_writer(&mut *out, t.attempts.as_slice())?;
     }
@@ -370,6 +354,12 @@ impl<W: std::io::Write> Writer<W> {
 
 /// Encodes a whole snapshot.
 pub fn encode(s: &Snapshot) -> Vec<u8> {
+    // Repeats are the comparison's reading of stored runs, never written (they would be
+    // lost).
+    assert!(
+        s.repeats.is_none(),
+        "a run read with repeats is not written"
+    );
     let mut w = Writer::new(Vec::with_capacity(64 + s.tests.len() * 64), &s.run, &s.env)
         .expect("writing to memory");
     for t in &s.tests {
@@ -923,7 +913,7 @@ fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Hands a snapshot already in memory to `sink` as [`scan`] would hand its rows.
 pub fn feed(s: Snapshot, sink: &mut dyn Sink) {
     for t in s.tests {
-        let implied = implied_attempt(&t);
+        let implied = t.implied_attempt();
         let context = [t.suite, t.classname, t.file];
         sink.test(TestRow {
             id: &t.id,
@@ -956,6 +946,10 @@ pub fn feed(s: Snapshot, sink: &mut dyn Sink) {
 struct Whole<'n> {
     /// Ids and names to point to rather than copy.
     names: Option<&'n SharedNames>,
+    /// The tests held as repeats of the template's, when asked for.
+    repeating: Option<Repeating<'n>>,
+    /// Test rows read so far.
+    rows: usize,
     tests: Vec<TestResult>,
     metrics: Vec<Metric>,
     warnings: Vec<String>,
@@ -963,11 +957,77 @@ struct Whole<'n> {
     properties: BTreeMap<String, String>,
 }
 
+/// The repeats of a run being read (see [`Repeats`]), and what keeps its ids distinct.
+struct Repeating<'n> {
+    template: &'n Template,
+    at: Vec<u32>,
+    durations: Vec<Option<f64>>,
+    /// The template's tests this run holds (repeated or not).
+    held: Vec<bool>,
+    /// The ids of tests the template does not hold.
+    others: hashbrown::HashSet<Box<str>>,
+    /// No id seen twice: a run that holds one is read again whole, for the check that
+    /// names its row.
+    distinct: bool,
+}
+
+impl Repeating<'_> {
+    /// Takes the row as a repeat, or notes its id for a row read whole.
+    fn take(&mut self, at: usize, row: &TestRow<'_>) -> bool {
+        let Some(i) = self.template.find(at, row.id) else {
+            if !self.others.insert(row.id.into()) {
+                self.distinct = false;
+            }
+            return false;
+        };
+        if std::mem::replace(&mut self.held[i], true) {
+            self.distinct = false;
+            return false;
+        }
+        if !(self.template.repeatable(i) && repeats(&self.template.results[i], row)) {
+            return false;
+        }
+        self.at.push(i as u32);
+        self.durations.push(row.duration_s);
+        true
+    }
+}
+
+/// Whether `row` is `t` but for its duration (see [`Repeats`]); `t` has one attempt with no
+/// text. A duration that is not a time is left to the check of a whole result.
+fn repeats(t: &TestResult, row: &TestRow<'_>) -> bool {
+    fn same(a: &Option<Name>, b: &Option<Name>) -> bool {
+        match (a, b) {
+            (None, None) => true,
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || **a == **b,
+            _ => false,
+        }
+    }
+    let [suite, classname, file] = row.context;
+    row.status == t.status
+        && row.attempts.is_none()
+        && row.duration_s.is_none_or(|d| d.is_finite() && d >= 0.0)
+        && *t.name == *row.name
+        && row.line == t.line
+        && same(suite, &t.suite)
+        && same(classname, &t.classname)
+        && same(file, &t.file)
+        && *t.tags == row.tags
+        && *t.properties == row.properties
+}
+
 impl Sink for Whole<'_> {
     fn test(&mut self, row: TestRow<'_>) {
+        let at = self.rows;
+        self.rows += 1;
+        if let Some(r) = &mut self.repeating
+            && r.take(at, &row)
+        {
+            return;
+        }
         let [suite, classname, file] = row.context.clone();
         let (id, name) = match self.names {
-            Some(n) => n.id_and_name(self.tests.len(), row.id, row.name),
+            Some(n) => n.id_and_name(at, row.id, row.name),
             None => (Name::from(row.id), Name::from(row.name)),
         };
         let TestRow {
@@ -1027,19 +1087,63 @@ pub fn decode(
     bytes: &[u8],
     names: Option<&SharedNames>,
 ) -> Result<Snapshot, IngestError> {
+    Ok(decode_with(path, bytes, names, false)?.expect("read whole"))
+}
+
+/// [`decode`], holding the tests that repeat the template of `names` as [`Repeats`]; `None`
+/// when the run holds an id twice (read it whole for the check that names the row).
+pub fn decode_repeating(
+    path: &Path,
+    bytes: &[u8],
+    names: &SharedNames,
+) -> Result<Option<Snapshot>, IngestError> {
+    decode_with(path, bytes, Some(names), true)
+}
+
+fn decode_with(
+    path: &Path,
+    bytes: &[u8],
+    names: Option<&SharedNames>,
+    repeat: bool,
+) -> Result<Option<Snapshot>, IngestError> {
+    let template = names.and_then(SharedNames::template).filter(|_| repeat);
     let mut whole = Whole {
         names,
+        repeating: template.map(|t| Repeating {
+            template: t,
+            at: Vec::with_capacity(t.len()),
+            durations: Vec::with_capacity(t.len()),
+            held: vec![false; t.len()],
+            others: Default::default(),
+            distinct: true,
+        }),
         ..Whole::default()
     };
     // Room for the test rows (this writer starts each with its name), so that the vector is
     // not grown and copied by doubling. A hint: the rows decide, and a file whose rows start
     // otherwise grows the vector, whose unused room is then given back (the runs of a side
-    // are held together).
-    whole
-        .tests
-        .reserve_exact(memchr::memmem::find_iter(bytes, b"\n{\"t\":").count());
+    // are held together). Repeats need none.
+    if whole.repeating.is_none() {
+        whole
+            .tests
+            .reserve_exact(memchr::memmem::find_iter(bytes, b"\n{\"t\":").count());
+    }
     let (header, _) = scan(path, bytes, &mut whole)?;
     whole.tests.shrink_to_fit();
+    let repeats = match whole.repeating {
+        Some(r) if !r.distinct => return Ok(None),
+        Some(r) if !r.at.is_empty() => {
+            let (mut at, mut durations) = (r.at, r.durations);
+            at.shrink_to_fit();
+            durations.shrink_to_fit();
+            Some(Box::new(Repeats {
+                template: r.template.results.clone(),
+                at,
+                durations,
+            }))
+        }
+        _ => None,
+    };
     let snap = Snapshot {
         schema: SNAPSHOT_SCHEMA.to_string(),
         run: header.run,
@@ -1049,8 +1153,9 @@ pub fn decode(
         warnings: whole.warnings,
         sources: whole.sources,
         properties: whole.properties,
+        repeats,
     };
-    Ok(snap)
+    Ok(Some(snap))
 }
 
 /// Reads a run's metadata from the first and the last line of its file, without the rows
@@ -1292,7 +1397,7 @@ mod tests {
                 s: status_letter(t.status),
                 d: t.duration_s,
                 id: (*t.id != *derived_id).then_some(t.id.as_ref()),
-                a: (!implied_attempt(&t)).then_some(t.attempts.as_slice()),
+                a: (!t.implied_attempt()).then_some(t.attempts.as_slice()),
                 l: t.line,
                 g: &t.tags,
                 p: &t.properties,

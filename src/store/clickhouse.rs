@@ -273,6 +273,24 @@ fn write_id() -> u64 {
 }
 
 impl ClickHouseStore {
+    /// Reads runs whole, sharing names (see [`super::load_sharing_names`]).
+    fn load_sharing(&self, runs: &[&RunMeta], repeat: bool) -> Vec<Result<Snapshot, IngestError>> {
+        let what: Vec<Fetch<'_>> = runs
+            .iter()
+            .map(|_| Fetch {
+                tests: TestsWanted::All,
+                metrics: true,
+                whole: true,
+            })
+            .collect();
+        match self.fetch(runs, &what) {
+            Ok(bufs) => super::load_sharing_names(runs.len(), repeat, |i, names| {
+                crate::ingest::snapshot::parse_shared(&runs[i].path, &bufs[i], names)
+            }),
+            Err(e) => self.batch_failed(runs, &e).into_iter().map(Err).collect(),
+        }
+    }
+
     /// Opens `clickhouse://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE]` (port 8123 and database
     /// `regdiff` by default). `REGDIFF_STORE_USER` and `REGDIFF_STORE_PASSWORD` give the
     /// credentials when the URL does not. Nothing is sent before the first question.
@@ -681,20 +699,11 @@ impl Store for ClickHouseStore {
     }
 
     fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
-        let what: Vec<Fetch<'_>> = runs
-            .iter()
-            .map(|_| Fetch {
-                tests: TestsWanted::All,
-                metrics: true,
-                whole: true,
-            })
-            .collect();
-        match self.fetch(runs, &what) {
-            Ok(bufs) => super::load_sharing_names(runs.len(), |i, names| {
-                crate::ingest::snapshot::parse_shared(&runs[i].path, &bufs[i], names)
-            }),
-            Err(e) => self.batch_failed(runs, &e).into_iter().map(Err).collect(),
-        }
+        self.load_sharing(runs, false)
+    }
+
+    fn load_batch_repeating(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
+        self.load_sharing(runs, true)
     }
 
     fn scan_batch(
@@ -781,6 +790,12 @@ impl Store for ClickHouseStore {
     }
 
     fn save(&self, snap: &Snapshot) -> Result<SaveOutcome, StoreError> {
+        // Repeats are the comparison's reading of stored runs, never written (they would be
+        // lost).
+        assert!(
+            snap.repeats.is_none(),
+            "a run read with repeats is not written"
+        );
         self.save_with(snap, None)
     }
 

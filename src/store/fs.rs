@@ -35,6 +35,14 @@ pub struct FsStore {
 }
 
 impl FsStore {
+    /// Reads runs whole, sharing names (see [`super::load_sharing_names`]).
+    fn load_sharing(&self, runs: &[&RunMeta], repeat: bool) -> Vec<Result<Snapshot, IngestError>> {
+        super::load_sharing_names(runs.len(), repeat, |i, names| {
+            let path = &runs[i].path;
+            snapshot::parse_shared(path, &crate::ingest::input::read_all(path)?, names)
+        })
+    }
+
     /// A store in `dir` (created on the first save).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         FsStore { dir: dir.into() }
@@ -532,10 +540,11 @@ impl Store for FsStore {
     }
 
     fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
-        super::load_sharing_names(runs.len(), |i, names| {
-            let path = &runs[i].path;
-            snapshot::parse_shared(path, &crate::ingest::input::read_all(path)?, names)
-        })
+        self.load_sharing(runs, false)
+    }
+
+    fn load_batch_repeating(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
+        self.load_sharing(runs, true)
     }
 
     fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError> {
@@ -549,6 +558,12 @@ impl Store for FsStore {
     }
 
     fn save(&self, snap: &Snapshot) -> Result<SaveOutcome, StoreError> {
+        // Repeats are the comparison's reading of stored runs, never written (they would be
+        // lost).
+        assert!(
+            snap.repeats.is_none(),
+            "a run read with repeats is not written"
+        );
         let mut save = self.start_save(&snap.run, &snap.env)?;
         let tmp = save.tmp_path.clone();
         let write = |save: &mut FsSave<'_>| -> std::io::Result<()> {

@@ -117,9 +117,10 @@ pub fn stale_warning(stale_temps: &[(PathBuf, u64)]) -> Option<String> {
 
 /// Reads `n` runs whole with `load(i, names)`: the first alone, then the others in parallel,
 /// pointing to the first run's ids and names where they hold the same (the runs of one side
-/// are mostly the same tests, so 200 runs hold each id about once). One result per run, in
-/// order.
-pub fn load_sharing_names<F>(n: usize, load: F) -> Vec<Result<Snapshot, IngestError>>
+/// are mostly the same tests, so 200 runs hold each id about once). With `repeat`, the
+/// names carry the first run's tests, for the others to hold as repeats of them
+/// ([`crate::model::Repeats`]). One result per run, in order.
+pub fn load_sharing_names<F>(n: usize, repeat: bool, load: F) -> Vec<Result<Snapshot, IngestError>>
 where
     F: Fn(usize, Option<&crate::model::SharedNames>) -> Result<Snapshot, IngestError> + Sync,
 {
@@ -130,7 +131,11 @@ where
     if n == 1 {
         return vec![first];
     }
-    let names = first.as_ref().ok().map(crate::model::SharedNames::of);
+    let names = first.as_ref().ok().map(if repeat {
+        crate::model::SharedNames::with_template
+    } else {
+        crate::model::SharedNames::of
+    });
     // Each worker points to a copy of its own: two cores taking a reference to the same
     // names count on the same counters, and each count moved the counter's cache line from
     // one core to the other (10% of the samples of reading 200 runs of 10,000 tests).
@@ -187,6 +192,12 @@ pub trait Store: Sync {
     /// them in parallel one by one (a database store asks for them together).
     fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
         runs.par_iter().map(|m| self.load(m)).collect()
+    }
+    /// [`Store::load_batch`], where the runs after the first may hold the tests that repeat
+    /// the first run's as [`crate::model::Repeats`] (for the comparison's alignment, the
+    /// only reader of them). The default reads them whole.
+    fn load_batch_repeating(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
+        self.load_batch(runs)
     }
     /// Hands several runs' rows to their sinks (one per run, in the order given), one
     /// result per run; the default scans them in parallel one by one (a database store asks
@@ -288,10 +299,33 @@ pub fn load_many<S: Store + ?Sized>(
     store: &S,
     runs: &[&RunMeta],
 ) -> (Vec<Stored>, Vec<IngestError>) {
+    load_many_with(store, runs, false)
+}
+
+/// [`load_many`], where a run may hold the tests that repeat an earlier run's as
+/// [`crate::model::Repeats`]: for a comparison's side, whose alignment alone reads them.
+/// Each batch's first run is read whole, and the others repeat it.
+pub fn load_many_repeating<S: Store + ?Sized>(
+    store: &S,
+    runs: &[&RunMeta],
+) -> (Vec<Stored>, Vec<IngestError>) {
+    load_many_with(store, runs, true)
+}
+
+fn load_many_with<S: Store + ?Sized>(
+    store: &S,
+    runs: &[&RunMeta],
+    repeat: bool,
+) -> (Vec<Stored>, Vec<IngestError>) {
     let mut ok = Vec::with_capacity(runs.len());
     let mut failures = Vec::new();
     for chunk in runs.chunks(STREAM_CHUNK) {
-        for (m, r) in chunk.iter().zip(store.load_batch(chunk)) {
+        let loaded = if repeat {
+            store.load_batch_repeating(chunk)
+        } else {
+            store.load_batch(chunk)
+        };
+        for (m, r) in chunk.iter().zip(loaded) {
             match r {
                 Ok(snapshot) => ok.push(Stored {
                     id: m.id.clone(),

@@ -407,7 +407,7 @@ pub fn inputs<'a>(
                     return None;
                 }
                 let durations = |obs: &[crate::align::Observation<'a>]| -> Option<Vec<&'a f64>> {
-                    obs.iter().map(|o| o.result.duration_s.as_ref()).collect()
+                    obs.iter().map(|o| o.duration_s.as_ref()).collect()
                 };
                 let (Some(b), Some(h)) = (durations(c.base_obs), durations(c.head_obs)) else {
                     return None;
