@@ -7,8 +7,9 @@
 //!
 //! * `stored run`: one, then 20 stored runs of 10,000 generated tests each (the
 //!   `benches/scale.sh` store: 1% failing with message and trace, suite/class per test),
-//!   decoded and held, as a `compare --base 'main[20]'` holds its base side (the runs of a
-//!   side share their ids and names);
+//!   decoded and held, as a `compare --base 'main[20]'` held its base side (the runs of a
+//!   side share their ids and names), and as it holds it now: the tests that repeat the
+//!   first run's but for their duration held as repeats of it (`Repeats`);
 //! * `JUnit`: a 100,000-case JUnit report read into a run, as `compare` and `record` do.
 //!
 //! `cargo bench --bench run_memory` prints both, then times the decode.
@@ -83,6 +84,24 @@ fn bench(c: &mut Criterion) {
     let held = live() - before;
     eprintln!(
         "stored run: {} runs, {tests} tests held, {:.0} bytes a test",
+        runs.len(),
+        held as f64 / tests as f64
+    );
+    drop(runs);
+
+    // As `compare --base 'main[20]'` reads them: the tests that repeat the first run's held
+    // as repeats of it.
+    let before = live();
+    let runs = store.load_batch_repeating(&metas);
+    let runs: Vec<_> = runs.into_iter().map(|r| r.unwrap()).collect();
+    let tests: usize = runs.iter().map(|s| s.test_count()).sum();
+    let repeats: usize = runs
+        .iter()
+        .map(|s| s.repeats.as_ref().map_or(0, |r| r.at.len()))
+        .sum();
+    let held = live() - before;
+    eprintln!(
+        "stored run, repeats: {} runs, {tests} tests held ({repeats} as repeats), {:.0} bytes a test",
         runs.len(),
         held as f64 / tests as f64
     );
