@@ -112,26 +112,18 @@ fn report(store: &dyn Store, metas: &[&RunMeta], repeat: bool, head: &Snapshot) 
         .iter()
         .map(|s| s.snapshot.repeats.as_ref().map_or(0, |r| r.at.len()))
         .sum();
-    let config = regdiff::config::Config::default();
-    let inputs = regdiff::pipeline::Inputs {
-        base: base
-            .iter()
+    let r = common::analyse_runs(
+        base.iter()
             .map(|s| Run {
                 id: &s.id,
                 snapshot: &s.snapshot,
             })
             .collect(),
-        head: vec![Run {
+        vec![Run {
             id: "head",
             snapshot: head,
         }],
-        history: Default::default(),
-        config: &config,
-        changed_files: None,
-        gate: None,
-        warnings: Vec::new(),
-    };
-    let r = regdiff::pipeline::analyse(&inputs);
+    );
     let mut out = Vec::new();
     for format in [Format::Json, Format::Table] {
         let opts = RenderOptions {

@@ -127,16 +127,27 @@ pub fn analyse_one_run(
     base: &regdiff::model::Snapshot,
     head: &regdiff::model::Snapshot,
 ) -> regdiff::report::Report {
-    let config = regdiff::config::Config::default();
-    let inputs = regdiff::pipeline::Inputs {
-        base: vec![regdiff::align::Run {
+    analyse_runs(
+        vec![regdiff::align::Run {
             id: "base",
             snapshot: base,
         }],
-        head: vec![regdiff::align::Run {
+        vec![regdiff::align::Run {
             id: "head",
             snapshot: head,
         }],
+    )
+}
+
+/// The report of `base` against `head`, no history, default configuration.
+pub fn analyse_runs(
+    base: Vec<regdiff::align::Run<'_>>,
+    head: Vec<regdiff::align::Run<'_>>,
+) -> regdiff::report::Report {
+    let config = regdiff::config::Config::default();
+    let inputs = regdiff::pipeline::Inputs {
+        base,
+        head,
         history: Default::default(),
         config: &config,
         changed_files: None,
