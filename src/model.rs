@@ -392,10 +392,59 @@ pub struct Template {
     repeatable: Vec<bool>,
     /// Each test's index by id.
     index: hashbrown::HashMap<Name, u32>,
+    /// The rows of the tests as a stored file writes them, when given.
+    keys: RowKeys,
+}
+
+/// A run's test rows as its stored file writes them, each up to its duration, and its
+/// context rows: a row of a later run whose bytes start as the template's row at the same
+/// place, with the same context row, is that test but for its duration, and is read as a
+/// repeat from its bytes alone (see [`Repeats`]). The encoding's reader makes them.
+#[derive(Debug, Default)]
+pub struct RowKeys {
+    bytes: Vec<u8>,
+    /// Each test's row up to its duration's number (`start..end` in `bytes`) and its
+    /// context's index (`u32::MAX` for none), for the tests that may be repeated and whose
+    /// row is plain.
+    tests: Vec<Option<(u32, u32, u32)>>,
+    /// Each context row (`start..end` in `bytes`).
+    contexts: Vec<(u32, u32)>,
+}
+
+impl RowKeys {
+    /// Keys over `bytes`: each test's span and context, and each context row's span.
+    pub fn new(
+        bytes: Vec<u8>,
+        tests: Vec<Option<(u32, u32, Option<u32>)>>,
+        contexts: Vec<(u32, u32)>,
+    ) -> Self {
+        let tests = tests
+            .into_iter()
+            .map(|t| t.map(|(a, b, x)| (a, b, x.unwrap_or(u32::MAX))))
+            .collect();
+        RowKeys {
+            bytes,
+            tests,
+            contexts,
+        }
+    }
+
+    /// The `i`-th test's row up to its duration, and its context's index.
+    pub fn test(&self, i: usize) -> Option<(&[u8], Option<usize>)> {
+        let &(a, b, x) = self.tests.get(i)?.as_ref()?;
+        let x = (x != u32::MAX).then_some(x as usize);
+        Some((&self.bytes[a as usize..b as usize], x))
+    }
+
+    /// The `k`-th context row.
+    pub fn context(&self, k: usize) -> Option<&[u8]> {
+        let &(a, b) = self.contexts.get(k)?;
+        Some(&self.bytes[a as usize..b as usize])
+    }
 }
 
 impl Template {
-    fn of(s: &Snapshot) -> Self {
+    fn of(s: &Snapshot, keys: RowKeys) -> Self {
         let results: std::sync::Arc<[TestResult]> = s.tests.clone().into();
         let repeatable = results
             .iter()
@@ -406,11 +455,23 @@ impl Template {
             .enumerate()
             .map(|(i, t)| (t.id.clone(), i as u32))
             .collect();
+        // Keys for other tests than the run's are no keys.
+        let keys = if keys.tests.len() == results.len() {
+            keys
+        } else {
+            RowKeys::default()
+        };
         Template {
             results,
             repeatable,
             index,
+            keys,
         }
+    }
+
+    /// The rows of the tests as a stored file writes them.
+    pub fn keys(&self) -> &RowKeys {
+        &self.keys
     }
 
     /// The index of the test `id`, tried at `at` (the place of the row being read) first.
@@ -460,10 +521,11 @@ impl SharedNames {
         }
     }
 
-    /// [`SharedNames::of`], with the run's tests for the others to repeat (see [`Repeats`]).
-    pub fn with_template(s: &Snapshot) -> Self {
+    /// [`SharedNames::of`], with the run's tests for the others to repeat (see [`Repeats`]),
+    /// and their rows as `keys`.
+    pub fn with_template(s: &Snapshot, keys: RowKeys) -> Self {
         SharedNames {
-            template: Some(std::sync::Arc::new(Template::of(s))),
+            template: Some(std::sync::Arc::new(Template::of(s, keys))),
             ..SharedNames::of(s)
         }
     }
@@ -471,15 +533,6 @@ impl SharedNames {
     /// The run whose tests the others may repeat, when asked for.
     pub fn template(&self) -> Option<&Template> {
         self.template.as_deref()
-    }
-
-    /// The same names without the template: the runs are read whole.
-    pub fn without_template(&self) -> Self {
-        SharedNames {
-            set: self.set.clone(),
-            in_order: self.in_order.clone(),
-            template: None,
-        }
     }
 
     /// The same names in copies of their own (for another thread to point to).

@@ -13,7 +13,8 @@ fn result(id: &str, status: Status, d: f64) -> TestResult {
     let mut a = Attempt::new(status);
     a.duration_s = Some(d);
     TestResult {
-        id: id.into(),
+        // The id the class name and name give: stored as a plain row.
+        id: format!("pkg.Class::{id}").into(),
         suite: Some("suite".into()),
         classname: Some("pkg.Class".into()),
         name: id.into(),
@@ -93,6 +94,13 @@ fn run(r: usize, rng: &mut common::Rng) -> Snapshot {
         }
         s.tests.push(t);
     }
+    // Every test of one run in another suite: its rows are the others', but for the
+    // context rows they point to.
+    if r == 40 {
+        for t in &mut s.tests {
+            t.suite = Some("moved".into());
+        }
+    }
     // Listed in another order now and then.
     if r % 7 == 3 {
         s.tests.swap(1, 30);
@@ -101,7 +109,15 @@ fn run(r: usize, rng: &mut common::Rng) -> Snapshot {
     s
 }
 
-fn report(store: &dyn Store, metas: &[&RunMeta], repeat: bool, head: &Snapshot) -> (usize, String) {
+/// Each run's tests by id, each repeat made its run's own result.
+type Tests = Vec<std::collections::BTreeMap<String, TestResult>>;
+
+fn report(
+    store: &dyn Store,
+    metas: &[&RunMeta],
+    repeat: bool,
+    head: &Snapshot,
+) -> (usize, Tests, String) {
     let (base, failures): (Vec<Stored>, _) = if repeat {
         regdiff::store::load_many_repeating(store, metas)
     } else {
@@ -112,6 +128,22 @@ fn report(store: &dyn Store, metas: &[&RunMeta], repeat: bool, head: &Snapshot) 
         .iter()
         .map(|s| s.snapshot.repeats.as_ref().map_or(0, |r| r.at.len()))
         .sum();
+    let tests: Tests = base
+        .iter()
+        .map(|s| {
+            s.snapshot
+                .results()
+                .map(|(t, d)| {
+                    let mut t = t.clone();
+                    if t.duration_s != *d {
+                        t.duration_s = *d;
+                        t.attempts[0].duration_s = *d;
+                    }
+                    (t.id.to_string(), t)
+                })
+                .collect()
+        })
+        .collect();
     let r = common::analyse_runs(
         base.iter()
             .map(|s| Run {
@@ -132,7 +164,7 @@ fn report(store: &dyn Store, metas: &[&RunMeta], repeat: bool, head: &Snapshot) 
         };
         renderer(format).render(&r, &opts, &mut out).unwrap();
     }
-    (repeats, String::from_utf8(out).unwrap())
+    (repeats, tests, String::from_utf8(out).unwrap())
 }
 
 #[test]
@@ -148,17 +180,21 @@ fn a_side_read_as_repeats_is_compared_as_read_whole() {
     let metas: Vec<&RunMeta> = catalog.runs.iter().collect();
     assert_eq!(metas.len(), 45);
     let mut head = run(45, &mut rng);
-    head.tests.retain(|t| &*t.id != "t30");
+    head.tests.retain(|t| &*t.id != "pkg.Class::t30");
     head.tests[3].status = Status::Failed;
     head.tests[3].attempts[0].status = Status::Failed;
 
-    let (none, whole) = report(&store, &metas, false, &head);
-    let (repeats, repeating) = report(&store, &metas, true, &head);
+    let (none, tests, whole) = report(&store, &metas, false, &head);
+    let (repeats, as_repeats, repeating) = report(&store, &metas, true, &head);
+    assert!(
+        tests == as_repeats,
+        "the runs read with repeats hold other tests"
+    );
     assert_eq!(none, 0);
     // About 50 of the 60 tests of each of the 43 runs that are not a template.
     assert!(repeats > 43 * 40, "{repeats} repeats");
     assert!(whole.contains("regression"), "{whole}");
     // Durations of tagged tests, from runs that repeat them.
-    assert!(whole.contains("duration: t13"), "{whole}");
+    assert!(whole.contains("duration: pkg.Class::t13"), "{whole}");
     assert_eq!(repeating, whole);
 }

@@ -473,6 +473,7 @@ mod tests {
             changes in proptest::collection::vec(change(), 12),
             added in 0usize..3,
             order in proptest::collection::vec(0usize..100, 16),
+            moved in proptest::bool::weighted(0.1),
         ) {
             use crate::model::Status;
             let status = |k: u8| [Status::Passed, Status::Skipped, Status::Failed, Status::Errored][k as usize];
@@ -522,6 +523,16 @@ mod tests {
             for a in 0..added {
                 run.tests.push(result(&format!("new{a}"), Status::Passed, 1.0));
             }
+            // Every test in another suite: each row as the template's, but for the context
+            // rows they point to.
+            if moved {
+                for t in &mut run.tests {
+                    if t.suite.is_some() {
+                        t.suite = Some("elsewhere".into());
+                    }
+                }
+                repeats = 0;
+            }
             // Some places swapped: a run's tests need not come in the template's order.
             for (k, &o) in order.iter().enumerate() {
                 let n = run.tests.len();
@@ -531,24 +542,37 @@ mod tests {
             }
             let bytes = super::super::snapshot_lines::encode(&run);
             let whole = parse_shared(p(), &bytes, Some(&SharedNames::of(&first)));
-            let repeating = parse_shared(p(), &bytes, Some(&SharedNames::with_template(&first)));
-            match (whole, repeating) {
-                (Ok(w), Ok(r)) => {
-                    proptest::prop_assert!(w.repeats.is_none());
-                    proptest::prop_assert_eq!(r.test_count(), w.tests.len());
-                    proptest::prop_assert_eq!(tests_by_id(&r), tests_by_id(&w));
-                    proptest::prop_assert_eq!(
-                        r.repeats.as_ref().map_or(0, |x| x.at.len()),
-                        repeats
-                    );
-                    let (mut r, mut w) = (r, w);
-                    r.tests.clear();
-                    r.repeats = None;
-                    w.tests.clear();
-                    proptest::prop_assert_eq!(r, w);
+            // Repeats found from the rows' bytes where they can be, and from the rows read
+            // alone.
+            for keys in [
+                super::super::snapshot_lines::row_keys(&first),
+                crate::model::RowKeys::default(),
+            ] {
+                let names = SharedNames::with_template(&first, keys);
+                let repeating = parse_shared(p(), &bytes, Some(&names));
+                match (&whole, repeating) {
+                    (Ok(w), Ok(r)) => {
+                        proptest::prop_assert!(w.repeats.is_none());
+                        proptest::prop_assert_eq!(r.test_count(), w.tests.len());
+                        proptest::prop_assert_eq!(tests_by_id(&r), tests_by_id(w));
+                        proptest::prop_assert_eq!(
+                            r.repeats.as_ref().map_or(0, |x| x.at.len()),
+                            repeats
+                        );
+                        let (mut r, mut w) = (r, w.clone());
+                        r.tests.clear();
+                        r.repeats = None;
+                        w.tests.clear();
+                        proptest::prop_assert_eq!(r, w);
+                    }
+                    (Err(w), Err(r)) => proptest::prop_assert_eq!(r.to_string(), w.to_string()),
+                    (w, r) => proptest::prop_assert!(
+                        false,
+                        "whole {:?}, as repeats {:?}",
+                        w.is_ok(),
+                        r.is_ok()
+                    ),
                 }
-                (Err(w), Err(r)) => proptest::prop_assert_eq!(r.to_string(), w.to_string()),
-                (w, r) => proptest::prop_assert!(false, "whole {:?}, as repeats {:?}", w.map(|_| ()), r.map(|_| ())),
             }
         }
     }

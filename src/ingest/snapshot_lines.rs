@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::IngestError;
 use crate::model::{
-    Attempt, Attempts, EnvFingerprint, Metric, Name, Repeats, RunInfo, SNAPSHOT_SCHEMA,
+    Attempt, Attempts, EnvFingerprint, Metric, Name, Repeats, RowKeys, RunInfo, SNAPSHOT_SCHEMA,
     SharedNames, Snapshot, Status, Template, TestResult, write_test_id,
 };
 
@@ -636,6 +636,14 @@ pub trait Sink {
     fn name(&self, s: &str) -> Name {
         Name::from(s)
     }
+    /// A test row the sink takes from its bytes alone, before it is parsed (a repeat it
+    /// knows, see [`Repeats`]): the test's status when it does. It is then counted, and not
+    /// handed to [`Sink::test`].
+    fn test_line(&mut self, _line: &[u8]) -> Option<Status> {
+        None
+    }
+    /// The `index`-th context row, as its bytes (after it is read).
+    fn context_line(&mut self, _index: usize, _line: &[u8]) {}
 }
 
 /// The rows that describe the run rather than measure it.
@@ -750,6 +758,11 @@ fn scan_rows(
                 ),
             ));
         }
+        if let Some(status) = sink.test_line(line) {
+            seen.tests += 1;
+            seen.add_status(status);
+            continue;
+        }
         let fast = plain_test_row(line).or_else(|| plain_context_row(line));
         let row: RowIn<'_> = match fast {
             Some(row) => Ok(row),
@@ -838,6 +851,7 @@ fn scan_rows(
             });
         } else if let Some(c) = row.c {
             contexts.push(c.map(|n| n.map(|t| sink.name(&t.0))));
+            sink.context_line(contexts.len() - 1, line);
         } else if let Some(m) = row.m {
             seen.metrics += 1;
             sink.metric(*m);
@@ -969,6 +983,9 @@ struct Repeating<'n> {
     /// No id seen twice: a run that holds one is read again whole, for the check that
     /// names its row.
     distinct: bool,
+    /// Whether each context row read so far is the template's at the same place, byte for
+    /// byte.
+    same_context: Vec<bool>,
 }
 
 impl Repeating<'_> {
@@ -1017,6 +1034,43 @@ fn repeats(t: &TestResult, row: &TestRow<'_>) -> bool {
 }
 
 impl Sink for Whole<'_> {
+    /// A row that is the template's row at the same place up to its duration, with the same
+    /// context row, is a repeat: its duration alone is read. Anything else (another place,
+    /// another context, a test held twice, a duration that is not a time) is read as a row.
+    fn test_line(&mut self, line: &[u8]) -> Option<Status> {
+        let r = self.repeating.as_mut()?;
+        let at = self.rows;
+        let (key, x) = r.template.keys().test(at)?;
+        let rest = line.strip_prefix(key)?;
+        if let Some(x) = x
+            && r.same_context.get(x) != Some(&true)
+        {
+            return None;
+        }
+        let len = json_number_len(rest)?;
+        if &rest[len..] != b"}" || r.held[at] {
+            return None;
+        }
+        let d: f64 = std::str::from_utf8(&rest[..len]).ok()?.parse().ok()?;
+        if !(d.is_finite() && d >= 0.0) {
+            return None;
+        }
+        r.held[at] = true;
+        r.at.push(at as u32);
+        r.durations.push(Some(d));
+        self.rows += 1;
+        Some(r.template.results[at].status)
+    }
+
+    fn context_line(&mut self, index: usize, line: &[u8]) {
+        if let Some(r) = &mut self.repeating
+            && r.same_context.len() == index
+        {
+            let same = r.template.keys().context(index) == Some(line);
+            r.same_context.push(same);
+        }
+    }
+
     fn test(&mut self, row: TestRow<'_>) {
         let at = self.rows;
         self.rows += 1;
@@ -1078,6 +1132,36 @@ impl Sink for Whole<'_> {
     }
 }
 
+/// A run's rows as this encoding writes them (see [`RowKeys`]): each plain test row that
+/// may be repeated (no failure), up to its duration's number, and each context row.
+pub fn row_keys(s: &Snapshot) -> RowKeys {
+    let bytes = encode(s);
+    let mut tests = Vec::with_capacity(s.tests.len());
+    let mut contexts = Vec::new();
+    let span = |line: &[u8]| {
+        let start = line.as_ptr() as usize - bytes.as_ptr() as usize;
+        (start as u32, (start + line.len()) as u32)
+    };
+    for line in split_lines(&bytes).skip(1) {
+        if line.starts_with(b"{\"c\":") {
+            contexts.push(span(line));
+        } else if line.starts_with(b"{\"t\":") {
+            let i = tests.len();
+            let key = plain_test_row(line)
+                .filter(|row| row.d.is_some())
+                .filter(|_| s.tests.get(i).is_some_and(|t| !t.status.is_failure()))
+                .and_then(|row| {
+                    // A plain row holds `,"d":` once: its name has no quote unescaped.
+                    let d = memchr::memmem::rfind(line, b",\"d\":")? + 5;
+                    let (start, _) = span(line);
+                    Some((start, start + d as u32, row.x))
+                });
+            tests.push(key);
+        }
+    }
+    RowKeys::new(bytes, tests, contexts)
+}
+
 /// Decodes a whole snapshot, its rows and counts checked, pointing ids and names to
 /// `names`' copies where it holds them. Its values (times, numbers) are checked as a
 /// `regdiff.snapshot/1` file's are by [`super::snapshot::parse`], which every reader of a
@@ -1116,6 +1200,7 @@ fn decode_with(
             held: vec![false; t.len()],
             others: Default::default(),
             distinct: true,
+            same_context: Vec::new(),
         }),
         ..Whole::default()
     };

@@ -131,10 +131,13 @@ where
     if n == 1 {
         return vec![first];
     }
-    let names = first.as_ref().ok().map(if repeat {
-        crate::model::SharedNames::with_template
-    } else {
-        crate::model::SharedNames::of
+    let names = first.as_ref().ok().map(|s| {
+        if repeat {
+            let keys = crate::ingest::snapshot_lines::row_keys(s);
+            crate::model::SharedNames::with_template(s, keys)
+        } else {
+            crate::model::SharedNames::of(s)
+        }
     });
     // Each worker points to a copy of its own: two cores taking a reference to the same
     // names count on the same counters, and each count moved the counter's cache line from
