@@ -157,6 +157,9 @@ impl<'a> Alignment<'a> {
     }
 }
 
+/// A template's tests (see [`crate::model::Repeats`]) and the slot of each, once known.
+type TemplateSlots<'a> = (&'a std::sync::Arc<[TestResult]>, Vec<Option<u32>>);
+
 /// Aligns the tests of the two sides by id.
 pub fn align_tests<'a>(base: &[Run<'a>], head: &[Run<'a>]) -> Alignment<'a> {
     // Room for the largest run's tests: the runs of a comparison are mostly the same tests,
@@ -173,13 +176,16 @@ pub fn align_tests<'a>(base: &[Run<'a>], head: &[Run<'a>]) -> Alignment<'a> {
     // Test index of every result, side by side, run by run.
     let mut slot_of = |side: &[Run<'a>]| -> Vec<u32> {
         let mut slots = Vec::with_capacity(side.iter().map(|r| r.snapshot.test_count()).sum());
+        // The slot of each test of each template the runs repeat ([`crate::model::Repeats`]):
+        // a repeat's slot is its template test's, found once rather than once a run. The
+        // template is an earlier run of the side, whose tests are in the table already.
+        let mut templates: Vec<TemplateSlots<'a>> = Vec::new();
         for run in side {
             // Runs of one suite list their tests in the same order: the test after the
             // previous one's slot is tried before the table (two million lookups for 200
             // runs of 10,000 tests). A test found so is already in the table.
             let mut next = 0usize;
-            for (t, _) in run.snapshot.results() {
-                let id = t.id.as_ref();
+            let mut slot = |index: &mut HashMap<&'a str, u32>, id: &'a str| -> u32 {
                 let slot = match ids.get(next) {
                     Some(&known) if known == id => next as u32,
                     _ => *index.entry(id).or_insert_with(|| {
@@ -188,7 +194,35 @@ pub fn align_tests<'a>(base: &[Run<'a>], head: &[Run<'a>]) -> Alignment<'a> {
                     }),
                 };
                 next = slot as usize + 1;
-                slots.push(slot);
+                slot
+            };
+            for t in &run.snapshot.tests {
+                slots.push(slot(&mut index, &t.id));
+            }
+            let Some(r) = &run.snapshot.repeats else {
+                continue;
+            };
+            let known = match templates
+                .iter()
+                .position(|(t, _)| std::sync::Arc::ptr_eq(t, &r.template))
+            {
+                Some(k) => k,
+                None => {
+                    let known = r
+                        .template
+                        .iter()
+                        .map(|t| index.get(&*t.id).copied())
+                        .collect();
+                    templates.push((&r.template, known));
+                    templates.len() - 1
+                }
+            };
+            for &i in &r.at {
+                let s = match templates[known].1[i as usize] {
+                    Some(s) => s,
+                    None => slot(&mut index, &r.template[i as usize].id),
+                };
+                slots.push(s);
             }
         }
         slots
