@@ -198,3 +198,40 @@ fn a_side_read_as_repeats_is_compared_as_read_whole() {
     assert!(whole.contains("duration: pkg.Class::t13"), "{whole}");
     assert_eq!(repeating, whole);
 }
+
+/// A side whose suite changed (every test renamed after the 32nd run) takes a new template
+/// once a batch holds few repeats of the old one: the later runs are repeats again.
+#[test]
+fn a_batch_that_repeats_little_hands_the_next_a_template_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = regdiff::store::fs::FsStore::new(dir.path().join("baselines"));
+    for r in 0..80 {
+        let mut s = Snapshot::new();
+        s.run.branch = Some("main".into());
+        s.run.commit = Some(format!("{r:040x}"));
+        s.run.time = Some(format!("2026-11-{:02}T{:02}:00:00Z", 1 + r / 24, r % 24));
+        let suite = if r < 32 { "old" } else { "new" };
+        for i in 0..20 {
+            s.tests.push(result(
+                &format!("{suite}{i}"),
+                Status::Passed,
+                0.1 + r as f64 / 1000.0,
+            ));
+        }
+        store.save(&s).unwrap();
+    }
+    let catalog = store.catalog().unwrap();
+    let metas: Vec<&RunMeta> = catalog.runs.iter().collect();
+    let (runs, failures) = regdiff::store::load_many_repeating(&store, &metas);
+    assert!(failures.is_empty(), "{failures:?}");
+    let repeats: Vec<usize> = runs
+        .iter()
+        .map(|s| s.snapshot.repeats.as_ref().map_or(0, |r| r.at.len()))
+        .collect();
+    // The first batch repeats its first run; the second (runs 32 to 63) holds none of its
+    // tests; the third repeats the second's first run.
+    assert_eq!(repeats[0], 0);
+    assert!(repeats[1..32].iter().all(|&n| n == 20), "{repeats:?}");
+    assert!(repeats[32..64].iter().all(|&n| n == 0), "{repeats:?}");
+    assert!(repeats[65..].iter().all(|&n| n == 20), "{repeats:?}");
+}

@@ -274,7 +274,11 @@ fn write_id() -> u64 {
 
 impl ClickHouseStore {
     /// Reads runs whole, sharing names (see [`super::load_sharing_names`]).
-    fn load_sharing(&self, runs: &[&RunMeta], repeat: bool) -> Vec<Result<Snapshot, IngestError>> {
+    fn load_sharing(
+        &self,
+        runs: &[&RunMeta],
+        sharing: &mut super::Sharing,
+    ) -> Vec<Result<Snapshot, IngestError>> {
         let what: Vec<Fetch<'_>> = runs
             .iter()
             .map(|_| Fetch {
@@ -284,7 +288,7 @@ impl ClickHouseStore {
             })
             .collect();
         match self.fetch(runs, &what) {
-            Ok(bufs) => super::load_sharing_names(runs.len(), repeat, |i, names| {
+            Ok(bufs) => super::load_shared(runs.len(), sharing, |i, names| {
                 crate::ingest::snapshot::parse_shared(&runs[i].path, &bufs[i], names)
             }),
             Err(e) => self.batch_failed(runs, &e).into_iter().map(Err).collect(),
@@ -699,11 +703,15 @@ impl Store for ClickHouseStore {
     }
 
     fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
-        self.load_sharing(runs, false)
+        self.load_sharing(runs, &mut super::Sharing::default())
     }
 
-    fn load_batch_repeating(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
-        self.load_sharing(runs, true)
+    fn load_batch_repeating(
+        &self,
+        runs: &[&RunMeta],
+        sharing: &mut super::Sharing,
+    ) -> Vec<Result<Snapshot, IngestError>> {
+        self.load_sharing(runs, sharing)
     }
 
     fn scan_batch(

@@ -36,8 +36,12 @@ pub struct FsStore {
 
 impl FsStore {
     /// Reads runs whole, sharing names (see [`super::load_sharing_names`]).
-    fn load_sharing(&self, runs: &[&RunMeta], repeat: bool) -> Vec<Result<Snapshot, IngestError>> {
-        super::load_sharing_names(runs.len(), repeat, |i, names| {
+    fn load_sharing(
+        &self,
+        runs: &[&RunMeta],
+        sharing: &mut super::Sharing,
+    ) -> Vec<Result<Snapshot, IngestError>> {
+        super::load_shared(runs.len(), sharing, |i, names| {
             let path = &runs[i].path;
             snapshot::parse_shared(path, &crate::ingest::input::read_all(path)?, names)
         })
@@ -540,11 +544,15 @@ impl Store for FsStore {
     }
 
     fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
-        self.load_sharing(runs, false)
+        self.load_sharing(runs, &mut super::Sharing::default())
     }
 
-    fn load_batch_repeating(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
-        self.load_sharing(runs, true)
+    fn load_batch_repeating(
+        &self,
+        runs: &[&RunMeta],
+        sharing: &mut super::Sharing,
+    ) -> Vec<Result<Snapshot, IngestError>> {
+        self.load_sharing(runs, sharing)
     }
 
     fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError> {

@@ -117,37 +117,76 @@ pub fn stale_warning(stale_temps: &[(PathBuf, u64)]) -> Option<String> {
 
 /// Reads `n` runs whole with `load(i, names)`: the first alone, then the others in parallel,
 /// pointing to the first run's ids and names where they hold the same (the runs of one side
-/// are mostly the same tests, so 200 runs hold each id about once). With `repeat`, the
-/// names carry the first run's tests, for the others to hold as repeats of them
-/// ([`crate::model::Repeats`]). One result per run, in order.
-pub fn load_sharing_names<F>(n: usize, repeat: bool, load: F) -> Vec<Result<Snapshot, IngestError>>
+/// are mostly the same tests, so 200 runs hold each id about once). One result per run, in
+/// order.
+pub fn load_sharing_names<F>(n: usize, load: F) -> Vec<Result<Snapshot, IngestError>>
+where
+    F: Fn(usize, Option<&crate::model::SharedNames>) -> Result<Snapshot, IngestError> + Sync,
+{
+    load_shared(n, &mut Sharing::default(), load)
+}
+
+/// The names the runs of a side point to, and what makes them: the first run read, or given
+/// by an earlier batch of the same side.
+#[derive(Default)]
+pub struct Sharing {
+    /// The names carry the first run's tests, for the others to hold as repeats of them
+    /// ([`crate::model::Repeats`]).
+    repeat: bool,
+    names: Option<crate::model::SharedNames>,
+    /// Each worker's copy of `names` (see [`load_shared`]).
+    copies: Vec<std::sync::OnceLock<crate::model::SharedNames>>,
+}
+
+impl Sharing {
+    /// For runs read with repeats of the first run read.
+    pub fn repeating() -> Self {
+        Sharing {
+            repeat: true,
+            ..Sharing::default()
+        }
+    }
+}
+
+/// [`load_sharing_names`], with the names of `sharing`: made from the first run when it has
+/// none yet, and kept there for the next batch of the same side.
+pub fn load_shared<F>(
+    n: usize,
+    sharing: &mut Sharing,
+    load: F,
+) -> Vec<Result<Snapshot, IngestError>>
 where
     F: Fn(usize, Option<&crate::model::SharedNames>) -> Result<Snapshot, IngestError> + Sync,
 {
     if n == 0 {
         return Vec::new();
     }
-    let first = load(0, None);
-    if n == 1 {
-        return vec![first];
-    }
-    let names = first.as_ref().ok().map(|s| {
-        if repeat {
-            let keys = crate::ingest::snapshot_lines::row_keys(s);
-            crate::model::SharedNames::with_template(s, keys)
-        } else {
-            crate::model::SharedNames::of(s)
+    let mut first = None;
+    if sharing.names.is_none() {
+        let f = load(0, None);
+        if n == 1 {
+            return vec![f];
         }
-    });
-    // Each worker points to a copy of its own: two cores taking a reference to the same
-    // names count on the same counters, and each count moved the counter's cache line from
-    // one core to the other (10% of the samples of reading 200 runs of 10,000 tests).
-    // The first worker (and a caller outside the pool) points to the first run's names.
-    let copies: Vec<std::sync::OnceLock<crate::model::SharedNames>> = (1
-        ..rayon::current_num_threads())
-        .map(|_| Default::default())
-        .collect();
-    let rest: Vec<_> = (1..n)
+        sharing.names = f.as_ref().ok().map(|s| {
+            if sharing.repeat {
+                let keys = crate::ingest::snapshot_lines::row_keys(s);
+                crate::model::SharedNames::with_template(s, keys)
+            } else {
+                crate::model::SharedNames::of(s)
+            }
+        });
+        // Each worker points to a copy of its own: two cores taking a reference to the same
+        // names count on the same counters, and each count moved the counter's cache line
+        // from one core to the other (10% of the samples of reading 200 runs of 10,000
+        // tests). The first worker (and a caller outside the pool) points to the first
+        // run's names.
+        sharing.copies = (1..rayon::current_num_threads())
+            .map(|_| Default::default())
+            .collect();
+        first = Some(f);
+    }
+    let (names, copies) = (&sharing.names, &sharing.copies);
+    let rest: Vec<_> = (usize::from(first.is_some())..n)
         .into_par_iter()
         .map(|i| {
             let own = names.as_ref().map(|shared| {
@@ -160,7 +199,7 @@ where
             load(i, own)
         })
         .collect();
-    std::iter::once(first).chain(rest).collect()
+    first.into_iter().chain(rest).collect()
 }
 
 /// A run being stored row by row (see [`Store::begin_save`]). Dropped before
@@ -196,10 +235,16 @@ pub trait Store: Sync {
     fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
         runs.par_iter().map(|m| self.load(m)).collect()
     }
-    /// [`Store::load_batch`], where the runs after the first may hold the tests that repeat
-    /// the first run's as [`crate::model::Repeats`] (for the comparison's alignment, the
-    /// only reader of them). The default reads them whole.
-    fn load_batch_repeating(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
+    /// [`Store::load_batch`], where the runs may hold the tests that repeat the template of
+    /// `sharing` (its first run, read by this batch or an earlier one) as
+    /// [`crate::model::Repeats`], for the comparison's alignment, the only reader of them.
+    /// The default reads them whole.
+    fn load_batch_repeating(
+        &self,
+        runs: &[&RunMeta],
+        sharing: &mut Sharing,
+    ) -> Vec<Result<Snapshot, IngestError>> {
+        let _ = sharing;
         self.load_batch(runs)
     }
     /// Hands several runs' rows to their sinks (one per run, in the order given), one
@@ -322,12 +367,24 @@ fn load_many_with<S: Store + ?Sized>(
 ) -> (Vec<Stored>, Vec<IngestError>) {
     let mut ok = Vec::with_capacity(runs.len());
     let mut failures = Vec::new();
+    // One template for the batches of the side while most of their tests repeat it; a
+    // batch where fewer than half do hands the next batch a template of its own.
+    let mut sharing = Sharing::repeating();
     for chunk in runs.chunks(STREAM_CHUNK) {
         let loaded = if repeat {
-            store.load_batch_repeating(chunk)
+            store.load_batch_repeating(chunk, &mut sharing)
         } else {
             store.load_batch(chunk)
         };
+        if repeat {
+            let (tests, repeats) = loaded.iter().flatten().fold((0, 0), |(t, r), s| {
+                let n = s.repeats.as_ref().map_or(0, |x| x.at.len());
+                (t + s.test_count(), r + n)
+            });
+            if 2 * repeats < tests {
+                sharing = Sharing::repeating();
+            }
+        }
         for (m, r) in chunk.iter().zip(loaded) {
             match r {
                 Ok(snapshot) => ok.push(Stored {
