@@ -86,6 +86,21 @@ impl Snapshot {
         own.chain(repeated)
     }
 
+    /// Every test of the run as a result of its own, as the run read whole holds it: a
+    /// repeat's result is the template's with the run's duration (its one attempt's too).
+    pub fn own_results(&self) -> impl Iterator<Item = TestResult> {
+        self.results().map(|(t, d)| {
+            let mut t = t.clone();
+            if t.duration_s.map(f64::to_bits) != d.map(f64::to_bits) {
+                t.duration_s = *d;
+                if let [a] = t.attempts.as_mut_slice() {
+                    a.duration_s = *d;
+                }
+            }
+            t
+        })
+    }
+
     /// An empty snapshot with the current schema tag.
     pub fn new() -> Self {
         Snapshot {

@@ -132,15 +132,8 @@ fn report(
         .iter()
         .map(|s| {
             s.snapshot
-                .results()
-                .map(|(t, d)| {
-                    let mut t = t.clone();
-                    if t.duration_s != *d {
-                        t.duration_s = *d;
-                        t.attempts[0].duration_s = *d;
-                    }
-                    (t.id.to_string(), t)
-                })
+                .own_results()
+                .map(|t| (t.id.to_string(), t))
                 .collect()
         })
         .collect();

@@ -429,20 +429,10 @@ mod tests {
         }
     }
 
-    /// A run's tests as a whole read holds them: each repeat made the run's own result.
+    /// A run's tests by id, as a whole read holds them.
     fn tests_by_id(s: &Snapshot) -> BTreeMap<String, crate::model::TestResult> {
-        s.results()
-            .map(|(t, d)| {
-                let mut t = t.clone();
-                if t.duration_s != *d {
-                    t.duration_s = *d;
-                    t.attempts[0].duration_s = *d;
-                }
-                (t.id.to_string(), t)
-            })
-            .collect()
+        s.own_results().map(|t| (t.id.to_string(), t)).collect()
     }
-
     fn change() -> impl proptest::strategy::Strategy<Value = Change> {
         use proptest::prelude::*;
         prop_oneof![
