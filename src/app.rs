@@ -247,16 +247,27 @@ impl Resolved {
     }
 }
 
-/// Reads stored runs whole; a run that cannot be read is an error naming it.
+/// How stored runs are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Every run whole, each test in its own `tests`: what every reader but the comparison
+    /// needs (`show` writes `tests`).
+    Whole,
+    /// For a side of a comparison: the tests that repeat another run's may be held as
+    /// repeats, which only the alignment reads.
+    Side,
+}
+
+/// Reads stored runs; a run that cannot be read is an error naming it.
 fn load_stored(
     store: &dyn Store,
     spec: &str,
     metas: &[&RunMeta],
     id_map: &IdMap,
+    reading: Reading,
 ) -> Result<Vec<Resolved>> {
-    // The runs of a side may hold the tests that repeat another run's as repeats, which only
-    // the alignment reads; the id map rewrites the tests of each run, so it reads them whole.
-    let (loaded, failures) = if id_map.is_empty() {
+    // The id map rewrites the tests of each run, so it reads them whole.
+    let (loaded, failures) = if reading == Reading::Side && id_map.is_empty() {
         crate::store::load_many_repeating(store, metas)
     } else {
         load_many(store, metas)
@@ -293,8 +304,13 @@ fn read_spec_path(spec: &str, opts: &ReadOptions) -> Result<Vec<Resolved>> {
 }
 
 /// Resolves a SPEC: an existing path is read; anything else is a store selector.
-fn resolve(spec: &str, opts: &ReadOptions, store: &mut LazyStore<'_>) -> Result<Vec<Resolved>> {
-    resolve_kind(spec, opts, store, RunKind::ANY)
+fn resolve(
+    spec: &str,
+    opts: &ReadOptions,
+    store: &mut LazyStore<'_>,
+    reading: Reading,
+) -> Result<Vec<Resolved>> {
+    resolve_kind(spec, opts, store, RunKind::ANY, reading)
 }
 
 /// [`resolve`], where a branch or commit selector picks only runs that hold `kind`.
@@ -303,6 +319,7 @@ fn resolve_kind(
     opts: &ReadOptions,
     store: &mut LazyStore<'_>,
     kind: RunKind,
+    reading: Reading,
 ) -> Result<Vec<Resolved>> {
     let path = Path::new(spec);
     if path.exists() || ingest::input::is_stdin(path) {
@@ -317,7 +334,7 @@ fn resolve_kind(
     let picked = select_kind(catalog, &selector, kind, &name).map_err(|e| {
         anyhow!("`{spec}` is not an existing file or folder, and as a store selector: {e}")
     })?;
-    load_stored(fs, spec, &picked, &opts.id_map)
+    load_stored(fs, spec, &picked, &opts.id_map, reading)
 }
 
 fn compare(
@@ -413,7 +430,7 @@ fn compare(
     let mut take = |spec: &str, lazy: &mut LazyStore<'_>| -> Result<Vec<Resolved>> {
         match parsed.remove(spec) {
             Some(r) => r,
-            None => resolve(spec, opts, lazy),
+            None => resolve(spec, opts, lazy, Reading::Side),
         }
     };
     let mut head: Vec<Resolved> = Vec::new();
@@ -443,7 +460,7 @@ fn compare(
     let mut take = |spec: &str, lazy: &mut LazyStore<'_>| -> Result<Vec<Resolved>> {
         match parsed.remove(spec) {
             Some(r) => r,
-            None => resolve_kind(spec, opts, lazy, base_kind),
+            None => resolve_kind(spec, opts, lazy, base_kind, Reading::Side),
         }
     };
     let mut base: Vec<Resolved> = Vec::new();
@@ -1276,7 +1293,7 @@ fn show(args: &ShowArgs, id_map: &IdMap, store: &dyn Store, io: &mut Io<'_>) -> 
         ingest::stream::show_json_junit(Path::new(&args.spec), &mut *io.stdout)?;
         return Ok(ExitStatus::Success);
     }
-    let runs = resolve(&args.spec, &opts, &mut lazy)?;
+    let runs = resolve(&args.spec, &opts, &mut lazy, Reading::Whole)?;
     match args.format {
         ShowFormat::Json => {
             if runs.len() == 1 {

@@ -274,6 +274,46 @@ fn record_list_show_and_select() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("commit abc1"));
+    // Several runs: each is shown with every test it holds, in words and in JSON (the runs
+    // after the first repeat its tests; a comparison may hold them as repeats, `show` never).
+    let summary = regdiff(d.path())
+        .args(["show", "main[3]", "--store"])
+        .arg(&store)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let summary = String::from_utf8(summary).unwrap();
+    assert_eq!(
+        summary.matches("  tests: 2 (").count(),
+        3,
+        "each of the three runs holds two tests:\n{summary}"
+    );
+    assert!(
+        summary.contains("tests: 2 (1 passed, 1 failed"),
+        "{summary}"
+    );
+    let all = regdiff(d.path())
+        .args(["show", "main[3]", "--format", "json", "--store"])
+        .arg(&store)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let all: serde_json::Value = serde_json::from_slice(&all).unwrap();
+    let runs = all.as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    for r in runs {
+        let ids: Vec<&str> = r["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["c::a", "c::b"], "{}", r["run"]["commit"]);
+    }
 }
 
 #[test]
