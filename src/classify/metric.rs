@@ -378,7 +378,14 @@ fn rule_inconclusive(f: &MetricView, group: Option<&GroupShift>, alpha: f64, tex
     let mut why = String::with_capacity(200);
     if !f.has_noise_model() {
         let m = group.map(|g| g.metrics).unwrap_or(1);
-        why.push_str("one run a side, ");
+        if f.base.runs <= 1 && f.head.runs <= 1 {
+            why.push_str("one run a side, ");
+        } else {
+            push_u64(&mut why, f.base.runs as u64);
+            why.push_str(" vs ");
+            push_u64(&mut why, f.head.runs as u64);
+            why.push_str(" runs, ");
+        }
         push_u64(&mut why, m as u64);
         why.push_str(if m == 1 { " metric" } else { " metrics" });
         why.push_str(" of its kind (a spread model needs 5) and no stored history: nothing to judge the noise by");

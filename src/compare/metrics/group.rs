@@ -240,15 +240,23 @@ pub(super) fn rank_pass(facts: &mut [Box<MetricFacts<'_>>], idx: &[usize], alpha
                             f.input.base.first().map(pick).unwrap_or_default(),
                             pick(&f.input.head[0]),
                         );
-                        // Under the null the head sits at the base level plus the shift; the
-                        // base run itself may sit off a history level.
+                        // Under the null the head sits at the base level plus the shift. The
+                        // samples are one run a side: the base run may sit off the level (a
+                        // history's, or the median of a side's several runs), and so may the
+                        // head run off the head side's median.
                         let base_run = f
                             .input
                             .base
                             .first()
                             .and_then(|r| r.value(st.stat))
                             .unwrap_or(st.base);
-                        rank_shift_test(&b, &h, shift + st.base - base_run)
+                        let head_off = f
+                            .input
+                            .head
+                            .first()
+                            .and_then(|r| r.value(st.stat))
+                            .map_or(0.0, |v| v - st.head);
+                        rank_shift_test(&b, &h, shift + st.base - base_run + head_off)
                     };
                     let p = r.filter(|r| r.min_attainable <= alpha).map(|r| {
                         if r.head_higher == (st.deviation > 0.0) {

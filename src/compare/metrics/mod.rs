@@ -543,17 +543,12 @@ fn basic<'a>(input: MetricInput<'a>, history: &MetricHistory) -> MetricFacts<'a>
             };
             runs_change(&vals(&f.input.base), &vals(&f.input.head))
         } else {
-            // One run a side (or a history base, filled in by the group): the within-run
-            // standard errors are the floor of the noise.
-            let b = f
-                .input
-                .base
-                .first()
-                .and_then(|r| r.value(s))
-                .unwrap_or(f64::NAN);
-            let h = f.input.head[0].value(s).unwrap_or(f64::NAN);
-            let se_b = f.input.base.first().and_then(|r| r.se(s));
-            let se_h = f.input.head[0].se(s);
+            // One run on a side (or a history base, filled in by the group): the within-run
+            // standard errors are the floor of the noise. A side of several runs facing one
+            // run is its runs' median, not its first run: a base of `main[20]` is a
+            // distribution, and its first run may be the one a noisy neighbour slowed.
+            let (b, se_b) = side_level(&f.input.base, s);
+            let (h, se_h) = side_level(&f.input.head, s);
             let own = match (se_b, se_h) {
                 (Some(x), Some(y)) => Some((x * x + y * y).sqrt()),
                 _ => None,
@@ -628,12 +623,31 @@ fn runs_change(vb: &[f64], vh: &[f64]) -> (f64, f64, f64, Option<f64>, Option<f6
     (mb, mh, change, (se > 0.0).then_some(se), df)
 }
 
+/// The level of one statistic on a side judged without runs on both sides: its one run's
+/// value and within-run standard error, or for several runs the median of their values and
+/// of their standard errors (the error only when every run has one). `NaN` when no run has
+/// the statistic.
+fn side_level(runs: &[RunStats<'_>], s: Stat) -> (f64, Option<f64>) {
+    match runs {
+        [] => (f64::NAN, None),
+        [r] => (r.value(s).unwrap_or(f64::NAN), r.se(s)),
+        _ => {
+            let mut values: Vec<f64> = runs.iter().filter_map(|r| r.value(s)).collect();
+            let level = median_select(&mut values);
+            let mut ses: Vec<f64> = runs.iter().filter_map(|r| r.se(s)).collect();
+            let se = (ses.len() == runs.len()).then(|| median_select(&mut ses));
+            (level, se)
+        }
+    }
+}
+
 /// Per metric: the intersection–union p of the code statistics, the headline interval, the
 /// method in words; then Benjamini–Hochberg across the group.
 pub(super) fn finish_group(facts: &mut [Box<MetricFacts<'_>>], idx: &[usize], alpha: f64) {
     let needed = runs_needed(alpha / idx.len().max(1) as f64);
     let mut quantile_cache: Option<(f64, f64)> = None;
-    let mut spread_method: Option<(usize, std::sync::Arc<str>)> = None;
+    // The spread model's words, by metrics in the spread and runs a side.
+    let mut spread_method: Option<([usize; 3], std::sync::Arc<str>)> = None;
     for &i in idx {
         let f = &mut facts[i];
         f.runs_needed = needed;
@@ -660,12 +674,16 @@ pub(super) fn finish_group(facts: &mut [Box<MetricFacts<'_>>], idx: &[usize], al
             f.ci = Some([a.min(b), a.max(b)]);
             f.ci_level = Some(0.95);
         }
-        // The spread model's words are the same for every metric of the group.
+        // The spread model's words are the same for nearly every metric of the group.
         f.method = match (&f.noise, &spread_method) {
-            (NoiseModel::Spread { metrics }, Some((m, text))) if m == metrics => text.clone(),
+            (NoiseModel::Spread { metrics }, Some((key, text)))
+                if *key == [*metrics, f.base.runs, f.head.runs] =>
+            {
+                text.clone()
+            }
             (NoiseModel::Spread { metrics }, _) => {
                 let text: std::sync::Arc<str> = describe(f).into();
-                spread_method = Some((*metrics, text.clone()));
+                spread_method = Some(([*metrics, f.base.runs, f.head.runs], text.clone()));
                 text
             }
             _ => describe(f).into(),
@@ -711,9 +729,19 @@ fn describe(f: &MetricFacts<'_>) -> String {
                 pct(*sigma)
             )
         }
-        NoiseModel::Spread { metrics } => format!(
-            "one run a side: judged against the spread of {metrics} other metrics of the group around their common shift (median and MAD, leave-one-out), its own samples as a floor"
-        ),
+        NoiseModel::Spread { metrics } => {
+            let sides = if f.base.runs <= 1 && f.head.runs <= 1 {
+                "one run a side".to_string()
+            } else {
+                format!(
+                    "{} vs {} runs, each side at the median of its runs",
+                    f.base.runs, f.head.runs
+                )
+            };
+            format!(
+                "{sides}: judged against the spread of {metrics} other metrics of the group around their common shift (median and MAD, leave-one-out), its own samples as a floor"
+            )
+        }
         NoiseModel::None => format!(
             "no noise model: {} vs {} run(s), fewer than {MIN_SPREAD_METRICS} metrics of its kind and no stored history",
             f.base.runs, f.head.runs
