@@ -409,6 +409,8 @@ mod tests {
         Missing,
         /// Held twice.
         Twice,
+        /// In another source file.
+        File,
     }
 
     fn result(id: &str, status: crate::model::Status, d: f64) -> crate::model::TestResult {
@@ -449,6 +451,7 @@ mod tests {
             1 => Just(Change::BadDuration),
             1 => Just(Change::Missing),
             1 => Just(Change::Twice),
+            1 => Just(Change::File),
         ]
     }
 
@@ -459,7 +462,7 @@ mod tests {
         /// the template's in its duration alone is a repeat.
         #[test]
         fn a_run_read_as_repeats_holds_what_it_holds_read_whole(
-            template in proptest::collection::vec((0u8..4, 1u32..1000), 1..12),
+            template in proptest::collection::vec((0u8..4, 1u32..1000, 0u8..4), 1..12),
             changes in proptest::collection::vec(change(), 12),
             added in 0usize..3,
             order in proptest::collection::vec(0usize..100, 16),
@@ -468,8 +471,22 @@ mod tests {
             use crate::model::Status;
             let status = |k: u8| [Status::Passed, Status::Skipped, Status::Failed, Status::Errored][k as usize];
             let mut first = Snapshot::new();
-            for (i, (k, d)) in template.iter().enumerate() {
-                first.tests.push(result(&format!("t{i}"), status(*k), f64::from(*d) / 8.0));
+            for (i, (k, d, rich)) in template.iter().enumerate() {
+                let mut t = result(&format!("t{i}"), status(*k), f64::from(*d) / 8.0);
+                // A template test with more than a plain row holds: a file and line, tags,
+                // properties. Its repeats are found by their fields, not their bytes.
+                match rich {
+                    1 => {
+                        t.file = Some("src/a.rs".into());
+                        t.line = Some(7);
+                    }
+                    2 => t.tags.push("slow".into()),
+                    3 => {
+                        t.properties.insert("k".into(), "v".into());
+                    }
+                    _ => {}
+                }
+                first.tests.push(t);
             }
             let first = parse(p(), &super::super::snapshot_lines::encode(&first)).unwrap();
             let mut run = Snapshot::new();
@@ -491,11 +508,12 @@ mod tests {
                     }
                     Change::Name => t.name = "another".into(),
                     Change::Suite => t.suite = None,
-                    Change::Line => t.line = Some(3),
-                    Change::Tag => t.tags.push("slow".into()),
+                    Change::Line => t.line = Some(t.line.map_or(3, |l| l + 1)),
+                    Change::Tag => t.tags.push("flaky".into()),
                     Change::Property => {
-                        t.properties.insert("k".into(), "v".into());
+                        t.properties.insert("k2".into(), "v".into());
                     }
+                    Change::File => t.file = Some("src/other.rs".into()),
                     Change::Retried => t.attempts.insert(0, crate::model::Attempt::new(Status::Failed)),
                     Change::Message => t.attempts[0].text_mut().message = Some("note".into()),
                     Change::BadDuration => {
@@ -563,6 +581,61 @@ mod tests {
                         r.is_ok()
                     ),
                 }
+            }
+        }
+    }
+
+    /// A row that starts as its template's row up to its duration but holds more after it (a
+    /// line, an explicit id, an unknown key, a space) is not taken as a repeat from its bytes:
+    /// it is read, and is a repeat only when its fields say so.
+    #[test]
+    fn a_row_with_more_after_its_duration_is_no_repeat() {
+        use crate::model::Status;
+        let mut first = Snapshot::new();
+        for i in 0..4 {
+            first
+                .tests
+                .push(result(&format!("t{i}"), Status::Passed, 0.25));
+        }
+        let first = parse(p(), &super::super::snapshot_lines::encode(&first)).unwrap();
+        let mut run = first.clone();
+        for t in &mut run.tests {
+            t.duration_s = Some(0.5);
+            t.attempts[0].duration_s = Some(0.5);
+        }
+        let bytes = super::super::snapshot_lines::encode(&run);
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(text.matches("\"d\":0.5}").count(), 4, "{text}");
+        for (after, held) in [
+            (",\"l\":9}", 3),
+            // Its own id written out: the same test, a repeat found by its fields.
+            (",\"id\":\"t1\"}", 4),
+            // Another id: another test.
+            (",\"id\":\"t9\"}", 3),
+            // A key the reader leaves aside, a space: the same test, found by its fields.
+            (",\"zz\":1}", 4),
+            (" }", 4),
+        ] {
+            // The second test's row only.
+            let at = text.find("\"d\":0.5}").unwrap() + 1;
+            let at = at + text[at..].find("\"d\":0.5}").unwrap();
+            let changed = format!("{}\"d\":0.5{after}{}", &text[..at], &text[at + 8..]);
+            let whole = parse_shared(p(), changed.as_bytes(), Some(&SharedNames::of(&first)));
+            let names =
+                SharedNames::with_template(&first, super::super::snapshot_lines::row_keys(&first));
+            let repeating = parse_shared(p(), changed.as_bytes(), Some(&names));
+            match (whole, repeating) {
+                (Ok(w), Ok(r)) => {
+                    assert_eq!(tests_by_id(&r), tests_by_id(&w), "{after}");
+                    assert_eq!(
+                        r.repeats.as_ref().map_or(0, |x| x.at.len()),
+                        held,
+                        "{after}"
+                    );
+                    assert_eq!(r.tests.len(), 4 - held, "{after}");
+                }
+                (Err(w), Err(r)) => assert_eq!(r.to_string(), w.to_string(), "{after}"),
+                (w, r) => panic!("{after}: whole {:?}, as repeats {:?}", w.is_ok(), r.is_ok()),
             }
         }
     }
