@@ -230,8 +230,10 @@ pub fn analyse(inputs: &Inputs<'_>) -> Report {
     // Metrics: benchmarks, sizes, and durations of tests that passed on both sides.
     let metric_inputs = metrics::inputs(&inputs.base, &inputs.head, &comparisons, &config.metrics);
     // A one-run base is judged against its branch's stored runs: the window is the last W of
-    // the history and the base runs themselves.
-    let metric_history = if inputs.history.is_empty() {
+    // the history and the base runs themselves. A base of several runs is such a window even
+    // with no older runs stored (`main[20]` covering the branch, several base files): a head
+    // of one run is judged against their level and run-to-run noise.
+    let metric_history = if inputs.history.is_empty() && inputs.base.len() < 2 {
         metrics::MetricHistory::default()
     } else {
         let window: Vec<metrics::HistoryRun> = inputs

@@ -1,6 +1,7 @@
 //! A side of several runs compared with one run (`--base 'main[20]'` against a pull request's
-//! run, or several base files against one head file): the pooled side is its runs' median,
-//! not its first run. Its first run is slowed by a noisy neighbour here; taken for the whole
+//! run, or several base files against one head file): the pooled side is its runs' median
+//! (a base of five runs or more, their level after each run's common shift), not its first
+//! run. Its first run is slowed by a noisy neighbour here; taken for the whole
 //! side, it made every unchanged benchmark look 20% faster and "the environment moved".
 
 mod common;
@@ -45,7 +46,7 @@ fn compare(dir: &Path, base: &[PathBuf], head: &[PathBuf]) -> serde_json::Value 
 
 /// What a user checks: the regression is found against the side's median, nothing is
 /// called environmental, and no unchanged benchmark moves.
-fn check(r: &serde_json::Value, runs: [u64; 2]) {
+fn check(r: &serde_json::Value, runs: [u64; 2], noise: &str, method: &str) {
     let op0 = item(r, "BenchmarkOp0-8");
     assert_eq!(op0["verdict"], "regression", "{op0:#}");
     assert_eq!(op0["n"], serde_json::json!(runs));
@@ -63,11 +64,9 @@ fn check(r: &serde_json::Value, runs: [u64; 2]) {
             median(side)
         );
     }
-    let method = op0["method"].as_str().unwrap();
-    assert!(
-        method.starts_with(&format!("{} vs {} runs", runs[0], runs[1])),
-        "{method}"
-    );
+    assert_eq!(op0["noise"]["source"], noise, "{op0:#}");
+    let words = op0["method"].as_str().unwrap();
+    assert!(words.starts_with(method), "{words}");
     let summary = &r["summary"];
     assert_eq!(summary["environmental"], 0, "{summary}");
     assert_eq!(summary["regression"], 1, "{summary}");
@@ -101,7 +100,14 @@ fn a_pooled_base_is_its_runs_median_not_its_first_run() {
         .collect();
     let slower = |i: usize| if i == 0 { 1.3 } else { 1.0 };
     let head = go_run(d.path(), "head.txt", &mut rng, 1.0, &slower);
-    check(&compare(d.path(), &base, &[head]), [6, 1]);
+    // Six base runs are a window of their own: the head is judged against their level and
+    // run-to-run noise, each run's common shift removed (the slowed run's with it).
+    check(
+        &compare(d.path(), &base, &[head]),
+        [6, 1],
+        "history",
+        "base: median of 6 runs, run-to-run noise",
+    );
 }
 
 #[test]
@@ -119,5 +125,11 @@ fn a_pooled_head_is_its_runs_median_not_its_first_run() {
             go_run(d.path(), &format!("head{k}.txt"), &mut rng, shift, &slower)
         })
         .collect();
-    check(&compare(d.path(), &[base], &head), [1, 6]);
+    // One base run has no run-to-run noise: the group's spread is the yardstick.
+    check(
+        &compare(d.path(), &[base], &head),
+        [1, 6],
+        "spread",
+        "1 vs 6 runs, each side at the median of its runs",
+    );
 }

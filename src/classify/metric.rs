@@ -562,7 +562,7 @@ fn counts(f: &MetricView) -> Evidence {
                 text.push_str("median ");
                 push_human(&mut text, m, f.unit);
                 if history && label == "base: " {
-                    text.push_str(" (the stored runs' level)");
+                    text.push_str(" (the level of the base's runs)");
                 }
                 text.push_str(" over ");
                 push_u64(&mut text, s.runs as u64);

@@ -335,7 +335,7 @@ pub(super) fn group_shift(
         let beyond = (h.head - h.center).abs();
         significant = h.head.abs() > thr && beyond > 3.0 * h.spread;
         evidence = format!(
-            "the head run's common shift of the medians is {} against the stored levels, while the {} stored runs' own shifts spread by {}%{}",
+            "the head run's common shift of the medians is {} against the base levels, while the {} base runs' own shifts spread by {}%{}",
             pct(h.head),
             h.runs,
             crate::units::fixed(100.0 * (h.spread.exp() - 1.0), 1, false),

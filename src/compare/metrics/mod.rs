@@ -20,8 +20,8 @@
 //! | data | change | own noise | rank test (veto) |
 //! |---|---|---|---|
 //! | ≥ 2 runs on both sides | Hodges–Lehmann shift of the per-run statistics | Welch standard error across runs | Mann–Whitney U across runs |
-//! | 1 run a side, ≥ 5 stored runs | head − median of the last W stored runs | 1.4826·MAD of the window's residuals after removing each run's common shift | Mann–Whitney U across the two runs' samples |
-//! | 1 run a side, ≥ 5 metrics in the group | head − base | the within-run standard errors (a floor) | Mann–Whitney U across the two runs' samples |
+//! | 1 head run, ≥ 5 stored runs of the base branch, or a base of ≥ 5 runs | head − median of the last W of those runs and the base's | 1.4826·MAD of the window's residuals after removing each run's common shift | Mann–Whitney U across the two runs' samples |
+//! | 1 run on a side, ≥ 5 metrics in the group | head − base (a side of several runs at its runs' median) | the within-run standard errors (a floor) | Mann–Whitney U across the two runs' samples |
 //! | otherwise | head − base | none: inconclusive | — |
 //!
 //! **Group model.** Metrics are grouped by kind and unit. Per statistic, the common shift θ
@@ -725,7 +725,7 @@ fn describe(f: &MetricFacts<'_>) -> String {
                 .map(|[a, b]| format!(" (commit {}..{})", short(a), short(b)))
                 .unwrap_or_default();
             format!(
-                "base: median of {runs} stored runs{of}{range}, run-to-run noise {}%",
+                "base: median of {runs} runs{of}{range}, run-to-run noise {}%",
                 pct(*sigma)
             )
         }
