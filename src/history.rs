@@ -63,7 +63,7 @@ impl TestHistory {
         let mut h = TestHistory::default();
         for (id, s) in runs {
             let mut b = RunObservations::new(id, wanted);
-            for t in &s.tests {
+            for (t, _) in s.results() {
                 b.add(
                     &t.id,
                     t.status,
@@ -233,7 +233,7 @@ impl RawColumn {
     /// The column of a snapshot in memory.
     pub fn of(s: &Snapshot) -> RawColumn {
         let mut c = RawColumn::default();
-        for t in &s.tests {
+        for (t, _) in s.results() {
             c.add(&t.id, code_of(t));
         }
         c

@@ -228,3 +228,92 @@ fn a_batch_that_repeats_little_hands_the_next_a_template_of_its_own() {
     assert!(repeats[32..64].iter().all(|&n| n == 0), "{repeats:?}");
     assert!(repeats[65..].iter().all(|&n| n == 20), "{repeats:?}");
 }
+
+/// Every reader of a run's tests sees the ones it holds as repeats: the test history, the
+/// matrix of outcomes, and what a selector asks a run to hold.
+#[test]
+fn the_readers_of_a_run_see_its_repeats() {
+    use regdiff::history::{TestHistory, TestMatrix};
+    let dir = tempfile::tempdir().unwrap();
+    let store = regdiff::store::fs::FsStore::new(dir.path().join("baselines"));
+    let mut rng = common::Rng::new(11);
+    for r in 0..40 {
+        store.save(&run(r, &mut rng)).unwrap();
+    }
+    let catalog = store.catalog().unwrap();
+    let metas: Vec<&RunMeta> = catalog.runs.iter().collect();
+    let (whole, failures) = regdiff::store::load_many(&store, &metas);
+    assert!(failures.is_empty(), "{failures:?}");
+    let (repeating, failures) = regdiff::store::load_many_repeating(&store, &metas);
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(
+        repeating.iter().any(|s| s
+            .snapshot
+            .repeats
+            .as_ref()
+            .is_some_and(|r| !r.at.is_empty())),
+        "the side is read with repeats"
+    );
+
+    let pairs = |runs: &[Stored]| -> Vec<(String, Snapshot)> {
+        runs.iter()
+            .map(|s| (s.id.clone(), s.snapshot.clone()))
+            .collect()
+    };
+    let (w, r) = (pairs(&whole), pairs(&repeating));
+    let history = |runs: &[(String, Snapshot)]| {
+        TestHistory::from_snapshots(runs.iter().map(|(id, s)| (id.as_str(), s)), None)
+    };
+    let (hw, hr) = (history(&w), history(&r));
+    let ids: std::collections::BTreeSet<String> = whole
+        .iter()
+        .flat_map(|s| s.snapshot.tests.iter().map(|t| t.id.to_string()))
+        .collect();
+    for id in &ids {
+        assert_eq!(hw.of(id), hr.of(id), "{id}");
+        assert!(!hw.of(id).is_empty(), "{id}");
+    }
+
+    let matrix = |runs: &[(String, Snapshot)]| {
+        let m = TestMatrix::from_snapshots(runs.iter().map(|(_, s)| s));
+        let columns: Vec<Vec<(String, regdiff::model::Status)>> = m
+            .columns()
+            .iter()
+            .map(|c| {
+                let mut e: Vec<(String, regdiff::model::Status)> = c
+                    .iter()
+                    .flat_map(|c| &c.entries)
+                    .map(|&(i, code)| (m.id(i).to_string(), code.status()))
+                    .collect();
+                e.sort();
+                e
+            })
+            .collect();
+        (m.tests(), columns)
+    };
+    assert_eq!(matrix(&w), matrix(&r));
+
+    // A run whose tests are all repeats still holds tests for a selector.
+    let same = regdiff::store::fs::FsStore::new(dir.path().join("same"));
+    for r in 0..2 {
+        let mut s = Snapshot::new();
+        s.run.branch = Some("main".into());
+        s.run.commit = Some(format!("{r:040x}"));
+        for i in 0..3 {
+            s.tests
+                .push(result(&format!("t{i}"), Status::Passed, 0.1 + r as f64));
+        }
+        same.save(&s).unwrap();
+    }
+    let catalog = same.catalog().unwrap();
+    let metas: Vec<&RunMeta> = catalog.runs.iter().collect();
+    let (runs, failures) = regdiff::store::load_many_repeating(&same, &metas);
+    assert!(failures.is_empty(), "{failures:?}");
+    let second = &runs[1].snapshot;
+    assert!(second.tests.is_empty() && second.test_count() == 3);
+    let tests = regdiff::store::RunKind {
+        tests: true,
+        metrics: false,
+    };
+    assert!(tests.holds(second));
+}

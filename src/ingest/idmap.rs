@@ -122,6 +122,12 @@ impl IdMap {
         if self.rules.is_empty() {
             return;
         }
+        // A run read with repeats shares its tests with other runs: it is never rewritten
+        // (sides read with an id map are read whole).
+        assert!(
+            snap.repeats.is_none(),
+            "a run read with repeats is not rewritten"
+        );
         let mut rewritten: BTreeMap<Vec<usize>, (u64, String, String)> = BTreeMap::new();
         let mut changed = vec![false; snap.tests.len()];
         for (t, changed) in snap.tests.iter_mut().zip(&mut changed) {

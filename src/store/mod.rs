@@ -573,7 +573,7 @@ impl RunKind {
 
     /// Whether `s` holds what this kind asks for.
     pub fn holds(self, s: &Snapshot) -> bool {
-        (!self.tests || !s.tests.is_empty()) && (!self.metrics || !s.metrics.is_empty())
+        (!self.tests || s.test_count() > 0) && (!self.metrics || !s.metrics.is_empty())
     }
 
     /// Whether the stored run `m` holds what this kind asks for.
