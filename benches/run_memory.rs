@@ -92,7 +92,7 @@ fn bench(c: &mut Criterion) {
     // As `compare --base 'main[20]'` reads them: the tests that repeat the first run's held
     // as repeats of it.
     let before = live();
-    let runs = store.load_batch_repeating(&metas, &mut regdiff::store::Sharing::repeating());
+    let runs = store.load_batch_shared(&metas, &mut regdiff::store::Sharing::repeating());
     let runs: Vec<_> = runs.into_iter().map(|r| r.unwrap()).collect();
     let tests: usize = runs.iter().map(|s| s.test_count()).sum();
     let repeats: usize = runs

@@ -273,28 +273,6 @@ fn write_id() -> u64 {
 }
 
 impl ClickHouseStore {
-    /// Reads runs whole, sharing names (see [`super::load_sharing_names`]).
-    fn load_sharing(
-        &self,
-        runs: &[&RunMeta],
-        sharing: &mut super::Sharing,
-    ) -> Vec<Result<Snapshot, IngestError>> {
-        let what: Vec<Fetch<'_>> = runs
-            .iter()
-            .map(|_| Fetch {
-                tests: TestsWanted::All,
-                metrics: true,
-                whole: true,
-            })
-            .collect();
-        match self.fetch(runs, &what) {
-            Ok(bufs) => super::load_shared(runs.len(), sharing, |i, names| {
-                crate::ingest::snapshot::parse_shared(&runs[i].path, &bufs[i], names)
-            }),
-            Err(e) => self.batch_failed(runs, &e).into_iter().map(Err).collect(),
-        }
-    }
-
     /// Opens `clickhouse://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE]` (port 8123 and database
     /// `regdiff` by default). `REGDIFF_STORE_USER` and `REGDIFF_STORE_PASSWORD` give the
     /// credentials when the URL does not. Nothing is sent before the first question.
@@ -702,16 +680,25 @@ impl Store for ClickHouseStore {
             .expect("one result for one run")
     }
 
-    fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
-        self.load_sharing(runs, &mut super::Sharing::default())
-    }
-
-    fn load_batch_repeating(
+    fn load_batch_shared(
         &self,
         runs: &[&RunMeta],
         sharing: &mut super::Sharing,
     ) -> Vec<Result<Snapshot, IngestError>> {
-        self.load_sharing(runs, sharing)
+        let what: Vec<Fetch<'_>> = runs
+            .iter()
+            .map(|_| Fetch {
+                tests: TestsWanted::All,
+                metrics: true,
+                whole: true,
+            })
+            .collect();
+        match self.fetch(runs, &what) {
+            Ok(bufs) => super::load_shared(runs.len(), sharing, |i, names| {
+                crate::ingest::snapshot::parse_shared(&runs[i].path, &bufs[i], names)
+            }),
+            Err(e) => self.batch_failed(runs, &e).into_iter().map(Err).collect(),
+        }
     }
 
     fn scan_batch(

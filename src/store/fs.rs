@@ -35,18 +35,6 @@ pub struct FsStore {
 }
 
 impl FsStore {
-    /// Reads runs whole, sharing names (see [`super::load_sharing_names`]).
-    fn load_sharing(
-        &self,
-        runs: &[&RunMeta],
-        sharing: &mut super::Sharing,
-    ) -> Vec<Result<Snapshot, IngestError>> {
-        super::load_shared(runs.len(), sharing, |i, names| {
-            let path = &runs[i].path;
-            snapshot::parse_shared(path, &crate::ingest::input::read_all(path)?, names)
-        })
-    }
-
     /// A store in `dir` (created on the first save).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         FsStore { dir: dir.into() }
@@ -543,16 +531,15 @@ impl Store for FsStore {
         snapshot::read_file(&run.path)
     }
 
-    fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
-        self.load_sharing(runs, &mut super::Sharing::default())
-    }
-
-    fn load_batch_repeating(
+    fn load_batch_shared(
         &self,
         runs: &[&RunMeta],
         sharing: &mut super::Sharing,
     ) -> Vec<Result<Snapshot, IngestError>> {
-        self.load_sharing(runs, sharing)
+        super::load_shared(runs.len(), sharing, |i, names| {
+            let path = &runs[i].path;
+            snapshot::parse_shared(path, &crate::ingest::input::read_all(path)?, names)
+        })
     }
 
     fn scan(&self, run: &RunMeta, sink: &mut dyn Sink) -> Result<(), IngestError> {

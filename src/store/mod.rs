@@ -115,17 +115,6 @@ pub fn stale_warning(stale_temps: &[(PathBuf, u64)]) -> Option<String> {
     ))
 }
 
-/// Reads `n` runs whole with `load(i, names)`: the first alone, then the others in parallel,
-/// pointing to the first run's ids and names where they hold the same (the runs of one side
-/// are mostly the same tests, so 200 runs hold each id about once). One result per run, in
-/// order.
-pub fn load_sharing_names<F>(n: usize, load: F) -> Vec<Result<Snapshot, IngestError>>
-where
-    F: Fn(usize, Option<&crate::model::SharedNames>) -> Result<Snapshot, IngestError> + Sync,
-{
-    load_shared(n, &mut Sharing::default(), load)
-}
-
 /// The names the runs of a side point to, and what makes them: the first run read, or given
 /// by an earlier batch of the same side.
 #[derive(Default)]
@@ -148,8 +137,11 @@ impl Sharing {
     }
 }
 
-/// [`load_sharing_names`], with the names of `sharing`: made from the first run when it has
-/// none yet, and kept there for the next batch of the same side.
+/// Reads `n` runs whole with `load(i, names)`: the first alone, then the others in parallel,
+/// pointing to the first run's ids and names where they hold the same (the runs of one side
+/// are mostly the same tests, so 200 runs hold each id about once). One result per run, in
+/// order. The names are those of `sharing`: made from the first run when it has none yet,
+/// and kept there for the next batch of the same side.
 pub fn load_shared<F>(
     n: usize,
     sharing: &mut Sharing,
@@ -233,19 +225,20 @@ pub trait Store: Sync {
     /// Reads several runs whole, one result per run in the order given; the default reads
     /// them in parallel one by one (a database store asks for them together).
     fn load_batch(&self, runs: &[&RunMeta]) -> Vec<Result<Snapshot, IngestError>> {
-        runs.par_iter().map(|m| self.load(m)).collect()
+        self.load_batch_shared(runs, &mut Sharing::default())
     }
-    /// [`Store::load_batch`], where the runs may hold the tests that repeat the template of
-    /// `sharing` (its first run, read by this batch or an earlier one) as
-    /// [`crate::model::Repeats`], for the comparison's alignment, the only reader of them.
-    /// The default reads them whole.
-    fn load_batch_repeating(
+    /// [`Store::load_batch`], the runs pointing to the names of `sharing` ([`load_shared`]).
+    /// With [`Sharing::repeating`], they may hold the tests that repeat its template (its
+    /// first run, read by this batch or an earlier one) as [`crate::model::Repeats`], for the
+    /// comparison's alignment, the only reader of them. The default reads the runs one by
+    /// one, sharing nothing.
+    fn load_batch_shared(
         &self,
         runs: &[&RunMeta],
         sharing: &mut Sharing,
     ) -> Vec<Result<Snapshot, IngestError>> {
         let _ = sharing;
-        self.load_batch(runs)
+        runs.par_iter().map(|m| self.load(m)).collect()
     }
     /// Hands several runs' rows to their sinks (one per run, in the order given), one
     /// result per run; the default scans them in parallel one by one (a database store asks
@@ -372,7 +365,7 @@ fn load_many_with<S: Store + ?Sized>(
     let mut sharing = Sharing::repeating();
     for chunk in runs.chunks(STREAM_CHUNK) {
         let loaded = if repeat {
-            store.load_batch_repeating(chunk, &mut sharing)
+            store.load_batch_shared(chunk, &mut sharing)
         } else {
             store.load_batch(chunk)
         };
